@@ -1,0 +1,46 @@
+// Package lock defines the contract every leaderkit backend implements: a
+// named mutual-exclusion record that at most one candidate holds at a time,
+// with a fencing term that grows at every acquisition.
+//
+// A [Lock] is one candidate's handle on one named lock in one backend
+// (Kubernetes, etcd, Consul, ZooKeeper, MySQL, PostgreSQL or memory). It can
+// try once to take the lock ([Lock.TryAcquire]), report the current record
+// ([Lock.Holder]) and wait, without polling where the backend can watch, until
+// the record changes or may have expired ([Lock.Wait]). [Acquire] combines the
+// two into a blocking acquisition.
+//
+// A successful acquisition yields a [Lease]. The backend keeps the lease alive
+// (renewals, keep-alives, sessions) and closes [Lease.Done] the moment
+// leadership is lost or in doubt. [Lease.Release] frees the record so that a
+// waiting candidate can take it at once.
+//
+// # Guarantees
+//
+//   - Terms: every acquisition returns a term strictly greater than any term
+//     handed out before on that lock, on every backend. Guarded code stamps its
+//     writes with the term so that a deposed leader's late writes can be
+//     refused (fencing). Terms are the only protection against a leader that
+//     was paused longer than its lease: locks alone cannot prevent such a
+//     process from acting after it has lost.
+//   - Lease safety for time-based backends: a holder gives up (closes Done) at
+//     a local monotonic deadline, the start of its last successful renewal
+//     plus its renew deadline, whatever its network calls are doing; other
+//     candidates may take over only at their own observation of the record
+//     plus the lease duration, or at the server's expiry when the server
+//     judges time. Because the renew deadline is shorter than the lease
+//     duration, two holders at once are impossible as long as the clocks of
+//     the machines run at about the same rate. Clock offset between machines
+//     does not matter; a clock running much faster or slower than others does.
+//   - Release never frees a record that another candidate holds: it is
+//     conditional on the holder and the term.
+//
+// # Errors
+//
+// Acquisition attempts return a [*HeldError] (matching [ErrHeld]) when another
+// candidate holds the lock; lost leases report errors matching [ErrLost];
+// failures of the backend itself are [*BackendError] values (matching
+// [ErrBackend]). All are meant for [errors.Is] and [errors.As].
+//
+// Backends prove the contract by running the shared conformance suite in
+// package locktest.
+package lock

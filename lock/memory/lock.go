@@ -1,0 +1,168 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/leaderkit/leaderkit/lock"
+)
+
+// Lock is one candidate's handle on a named lock in a [Store]. It implements
+// [lock.Lock] and is safe for concurrent use.
+type Lock struct {
+	store    *Store
+	name     string
+	identity string
+	timing   lock.Timing
+}
+
+var _ lock.Lock = (*Lock)(nil)
+
+// Option configures a Lock.
+type Option func(*Lock)
+
+// WithTiming sets the lease timing. The default is [lock.DefaultTiming]
+// (15 s / 10 s / 2 s); it must satisfy [lock.Timing.Validate].
+func WithTiming(t lock.Timing) Option {
+	return func(l *Lock) { l.timing = t }
+}
+
+// NewLock returns identity's handle on the lock called name. Name and
+// identity must not be empty; the timing must be valid.
+func (s *Store) NewLock(name, identity string, opts ...Option) (*Lock, error) {
+	l := &Lock{store: s, name: name, identity: identity, timing: lock.DefaultTiming()}
+	for _, o := range opts {
+		o(l)
+	}
+	if name == "" {
+		return nil, fmt.Errorf("memory: %w", &lock.ConfigError{Field: "name", Value: `""`, Rule: "must not be empty"})
+	}
+	if identity == "" {
+		return nil, fmt.Errorf("memory: %w", &lock.ConfigError{Field: "identity", Value: `""`, Rule: "must not be empty"})
+	}
+	if err := l.timing.Validate(); err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
+	}
+	return l, nil
+}
+
+// Identity returns the candidate identity.
+func (l *Lock) Identity() string { return l.identity }
+
+// Name returns the lock's name.
+func (l *Lock) Name() string { return l.name }
+
+// TryAcquire takes the lock if it is free, expired, or held by this same
+// identity; otherwise it returns a *lock.HeldError.
+func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, lock.ContextError(ctx, "memory acquire")
+	}
+	if err := l.store.reach(ctx, l.identity, "acquire"); err != nil {
+		return nil, err
+	}
+	s := l.store
+	start := s.clock.Now()
+	s.mu.Lock()
+	r := s.recordLocked(l.name)
+	if seen := s.viewLocked(r); !seen.Free() && seen.Holder != l.identity {
+		s.mu.Unlock()
+		return nil, &lock.HeldError{Record: seen}
+	}
+	r.holder = l.identity
+	r.term++
+	r.expiresAt = start.Add(l.timing.LeaseDuration)
+	term := r.term
+	s.notifyLocked(r)
+	s.mu.Unlock()
+
+	le := &lease{lock: l, term: term}
+	le.renewal = lock.StartRenewal(s.clock, l.timing, start, le.renew)
+	return le, nil
+}
+
+// Holder returns the current record; an expired record is free.
+func (l *Lock) Holder(ctx context.Context) (lock.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return lock.Record{}, lock.ContextError(ctx, "memory holder")
+	}
+	if err := l.store.reach(ctx, l.identity, "holder"); err != nil {
+		return lock.Record{}, err
+	}
+	return l.store.Record(l.name), nil
+}
+
+// Wait blocks until the record differs from seen or its lease expires.
+func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
+	if err := l.store.reach(ctx, l.identity, "wait"); err != nil {
+		return err
+	}
+	s := l.store
+	for {
+		s.mu.Lock()
+		r := s.recordLocked(l.name)
+		if cur := s.viewLocked(r); cur != seen || cur.Free() {
+			s.mu.Unlock()
+			return nil
+		}
+		changed, until := r.changed, s.clock.Until(r.expiresAt)
+		s.mu.Unlock()
+
+		timer := s.clock.NewTimer(until)
+		select {
+		case <-changed:
+		case <-timer.Chan():
+		case <-ctx.Done():
+			timer.Stop()
+			return lock.ContextError(ctx, "memory wait")
+		}
+		timer.Stop()
+	}
+}
+
+type lease struct {
+	lock    *Lock
+	term    uint64
+	renewal *lock.Renewal
+}
+
+func (le *lease) Term() uint64          { return le.term }
+func (le *lease) Done() <-chan struct{} { return le.renewal.Done() }
+func (le *lease) Err() error            { return le.renewal.Err() }
+
+func (le *lease) renew(ctx context.Context) error {
+	l := le.lock
+	if err := l.store.reach(ctx, l.identity, "renew"); err != nil {
+		return err
+	}
+	s := l.store
+	start := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.recordLocked(l.name)
+	if r.holder != l.identity || r.term != le.term {
+		return lock.Lost("record now held by %q with term %d", r.holder, r.term)
+	}
+	r.expiresAt = start.Add(l.timing.LeaseDuration)
+	return nil
+}
+
+// Release frees the record if it is still this lease's.
+func (le *lease) Release(ctx context.Context) error {
+	if !le.renewal.Stop() {
+		return nil
+	}
+	l := le.lock
+	if err := l.store.reach(ctx, l.identity, "release"); err != nil {
+		return fmt.Errorf("memory: record left to expire: %w", err)
+	}
+	s := l.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.recordLocked(l.name)
+	if r.holder == l.identity && r.term == le.term {
+		r.holder = ""
+		s.notifyLocked(r)
+	}
+	return nil
+}
