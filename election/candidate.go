@@ -1,0 +1,136 @@
+package election
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/schedule"
+)
+
+// candidate is the machinery shared by Temporary and Live.
+type candidate struct {
+	lock   lock.Lock
+	policy schedule.Schedule[error]
+	opts   options
+	turn   chan struct{} // one Lead at a time
+	// onLoss is called, on the Lead goroutine, each time leadership is lost.
+	onLoss func(Loss)
+}
+
+func newCandidate(l lock.Lock, policy schedule.Schedule[error], opts []Option) (*candidate, error) {
+	if l == nil {
+		return nil, fmt.Errorf("election: %w", &lock.ConfigError{Field: "lock", Value: "nil", Rule: "must not be nil"})
+	}
+	if err := policy.Err(); err != nil {
+		return nil, fmt.Errorf("election: retry policy: %w", err)
+	}
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &candidate{lock: l, policy: policy, opts: o, turn: make(chan struct{}, 1)}, nil
+}
+
+// Loss describes one loss of leadership.
+type Loss struct {
+	// Identity is the candidate that lost leadership.
+	Identity string
+	// Term is the term that ended.
+	Term uint64
+	// Err says why; it matches lock.ErrLost.
+	Err error
+}
+
+func (c *candidate) Identity() string { return c.lock.Identity() }
+
+// lead runs f as leader; lost reports that leadership was lost before f returned.
+func (c *candidate) lead(ctx context.Context, f func(context.Context) error) (finished bool, lost error, err error) {
+	select {
+	case c.turn <- struct{}{}:
+	case <-ctx.Done():
+		return false, nil, fmt.Errorf("election: waiting for the previous RunAsLeader: %w", context.Cause(ctx))
+	}
+	defer func() { <-c.turn }()
+
+	lease, err := c.acquire(ctx)
+	if err != nil {
+		return false, nil, err
+	}
+	log := c.opts.logger.With("identity", c.Identity(), "term", lease.Term())
+	log.Info("acquired leadership")
+
+	guarded, cancel := context.WithCancelCause(withLeadership(ctx, Leadership{Identity: c.Identity(), Term: lease.Term()}))
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		select {
+		case <-lease.Done():
+			cancel(lease.Err())
+		case <-guarded.Done():
+		}
+	}()
+
+	ferr := f(guarded)
+	cause := context.Cause(guarded)
+	cancel(errEffectReturned)
+	<-watchDone
+
+	c.release(ctx, lease, log)
+
+	if errors.Is(cause, lock.ErrLost) {
+		log.Warn("lost leadership", "cause", cause)
+		if c.onLoss != nil {
+			c.onLoss(Loss{Identity: c.Identity(), Term: lease.Term(), Err: cause})
+		}
+		return false, cause, nil
+	}
+	if ctx.Err() != nil && ferr != nil {
+		return false, nil, fmt.Errorf("election: %w", context.Cause(ctx))
+	}
+	return true, nil, ferr
+}
+
+var errEffectReturned = errors.New("election: effect returned")
+
+func (c *candidate) release(ctx context.Context, lease lock.Lease, log *slog.Logger) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.releaseTimeout)
+	defer cancel()
+	if err := lease.Release(rctx); err != nil {
+		log.Warn("release failed; the lock is left to expire", "err", err)
+		return
+	}
+	log.Info("released leadership")
+}
+
+// acquire blocks until the lock is held, retrying failures by the policy.
+func (c *candidate) acquire(ctx context.Context) (lock.Lease, error) {
+	driver := c.policy.Driver(nil)
+	for attempt := 1; ; attempt++ {
+		lease, err := lock.Acquire(ctx, c.lock)
+		if err == nil {
+			return lease, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("election: acquiring: %w", context.Cause(ctx))
+		}
+		if errors.Is(err, lock.ErrInvalidConfig) {
+			return nil, fmt.Errorf("election: acquiring: %w", err)
+		}
+		delay, ok := driver.Next(err)
+		if !ok {
+			return nil, gaveUp(attempt, err)
+		}
+		c.opts.logger.Warn("acquisition failed; retrying", "identity", c.Identity(), "attempt", attempt, "delay", delay, "err", err)
+		timer := time.NewTimer(delay)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, fmt.Errorf("election: acquiring: %w", context.Cause(ctx))
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package election_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/leaderkit/leaderkit/election"
+	"github.com/leaderkit/leaderkit/lock/memory"
+	"github.com/leaderkit/leaderkit/schedule"
+)
+
+func ExampleRunAsLeader() {
+	store := memory.NewStore() // any backend's lock works the same way
+	l, err := store.NewLock("nightly-report", "worker-1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	svc, err := election.FromLock(l, schedule.DefaultRetry[error]())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := election.RunAsLeader(context.Background(), svc, func(ctx context.Context) (string, error) {
+		term, _ := election.TermFrom(ctx)
+		return fmt.Sprintf("report written under term %d", term), nil
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if v, ok := res.Get(); ok {
+		fmt.Println(v)
+	} else {
+		fmt.Println("lost leadership before the report was done")
+	}
+	// Output: report written under term 1
+}
+
+func ExampleTemporary_Losses() {
+	store := memory.NewStore()
+	l, _ := store.NewLock("job", "worker-1")
+	svc, _ := election.NewTemporary(l, schedule.DefaultRetry[error]())
+
+	res, _ := election.RunAsLeader(context.Background(), svc, func(ctx context.Context) (int, error) {
+		store.Revoke("job") // an operator deletes the lock record
+		<-ctx.Done()        // the guarded context ends at the next renewal
+		return 0, ctx.Err()
+	})
+	loss := <-svc.Losses()
+	fmt.Println("result present:", res.IsPresent())
+	fmt.Println("lost term:", loss.Term)
+	// Output:
+	// result present: false
+	// lost term: 1
+}

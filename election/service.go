@@ -1,0 +1,50 @@
+package election
+
+import (
+	"context"
+
+	"github.com/samber/mo"
+)
+
+// Effect is work to run as leader. Its context is cancelled when leadership
+// ends; it should return promptly then.
+type Effect[A any] func(ctx context.Context) (A, error)
+
+// Service is one candidate for leadership. Implementations are safe for
+// concurrent use; see [NewTemporary] and [NewLive].
+type Service interface {
+	// Identity returns the candidate's identity.
+	Identity() string
+
+	// Lead waits until the candidate leads, runs f under a guarded context
+	// and releases leadership after f has returned. It reports finished =
+	// true when f returned while leading (f's error, if any, is returned as
+	// err) and false when leadership was lost first. It returns an error
+	// wrapping context.Cause(ctx) when ctx ends, and an error matching
+	// ErrGaveUp when acquisition failed until the retry schedule stopped.
+	// Most callers use the typed [RunAsLeader] instead.
+	Lead(ctx context.Context, f func(ctx context.Context) error) (finished bool, err error)
+}
+
+// RunAsLeader waits until svc leads, runs f, and releases leadership after f
+// has returned. It returns:
+//
+//   - mo.Some(a), nil when f returned a while leading;
+//   - mo.None, nil when leadership was lost before f returned (f's context
+//     was cancelled with a cause matching lock.ErrLost);
+//   - mo.None and an error otherwise: f's own error, ctx ending (the error
+//     wraps context.Cause(ctx)), or acquisition failures the retry schedule
+//     gave up on (matching ErrGaveUp). A [NewLive] service reports loss as an
+//     error too.
+func RunAsLeader[A any](ctx context.Context, svc Service, f Effect[A]) (mo.Option[A], error) {
+	var result A
+	finished, err := svc.Lead(ctx, func(ctx context.Context) error {
+		a, err := f(ctx)
+		result = a
+		return err
+	})
+	if err != nil || !finished {
+		return mo.None[A](), err
+	}
+	return mo.Some(result), nil
+}

@@ -1,0 +1,18 @@
+// Package fxmodule wires leaderkit into a go.uber.org/fx application:
+//
+//	fx.New(
+//		fxmodule.Module,
+//		fx.Provide(election.LeaseLock("my-job")), // or any layer that provides an election.Service
+//		fxmodule.RunAsLeader(func(ctx context.Context) (struct{}, error) { ... }),
+//	).Run()
+//
+// [Module] provides a [*Status] that reports whether this process leads.
+// [RunAsLeader] starts campaigning when the application starts, runs the
+// effect whenever this process leads, campaigns again after each loss of
+// leadership, and on application stop cancels the effect, waits for it to
+// return and releases leadership before OnStop returns. When the effect
+// finishes on its own the application is shut down: with exit code 0 if it
+// returned a result, 1 if it failed.
+//
+// Constructors start no goroutines; only the lifecycle hooks do.
+package fxmodule
