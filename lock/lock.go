@@ -11,8 +11,10 @@ import (
 type Record struct {
 	// Holder is the identity of the current holder, or "" when the lock is free.
 	Holder string
-	// Term is the fencing term of the current or latest holder: it grows
-	// at every acquisition and never decreases. Zero means never acquired.
+	// Term is the fencing term of the current holder: it grows at every
+	// acquisition and never decreases. For a free lock it is the latest
+	// holder's term where the backend keeps it, and zero where the backend
+	// keeps no trace of released locks (etcd, ZooKeeper).
 	Term uint64
 }
 
@@ -38,7 +40,7 @@ type Lock interface {
 	TryAcquire(ctx context.Context) (Lease, error)
 
 	// Holder reads the current record. A record whose lease has expired is
-	// reported as free with its last term.
+	// reported as free.
 	Holder(ctx context.Context) (Record, error)
 
 	// Wait blocks until the lock's record may differ from seen: it changed
