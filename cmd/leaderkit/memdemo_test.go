@@ -7,19 +7,15 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // The demo narrates three leaders with increasing terms, and the cut-off
 // leader stops before the next one leads.
-func TestDemoHandsOverAndTakesOver(t *testing.T) {
+func TestMemoryDemoHandsOverAndTakesOver(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	if err := demo(ctx, &out); err != nil {
+	if err := demoMemory(ctx, &out); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	text := out.String()

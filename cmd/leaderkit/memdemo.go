@@ -26,9 +26,9 @@ type event struct {
 	at      time.Time
 }
 
-// demo runs three candidates on one in-memory lock and narrates a graceful
+// demoMemory runs three candidates on one in-memory lock and narrates a graceful
 // handover and a takeover after the leader is cut off.
-func demo(ctx context.Context, out io.Writer) error {
+func demoMemory(ctx context.Context, out io.Writer) error {
 	start := time.Now()
 	var mu sync.Mutex
 	say := func(format string, args ...any) {
