@@ -1,0 +1,52 @@
+package testserver
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.uber.org/goleak"
+)
+
+// TestPostgresStartKillRestart starts a server, writes a row, kills it with
+// SIGKILL and restarts it on the same port: the row survives.
+func TestPostgresStartKillRestart(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	start := time.Now()
+	p := StartPostgres(t)
+	t.Logf("postgres ready at %s in %v", p.Addr(), time.Since(start))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, p.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"CREATE TABLE probe (id int PRIMARY KEY)", "INSERT INTO probe VALUES (42)"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if p.PID() == 0 {
+		t.Fatal("PID() = 0 while running")
+	}
+	p.Kill()
+	if err := conn.Ping(ctx); err == nil {
+		t.Error("ping succeeded with the server killed")
+	}
+	conn.Close(ctx)
+	if err := p.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err = pgx.Connect(ctx, p.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var id int
+	if err := conn.QueryRow(ctx, "SELECT id FROM probe").Scan(&id); err != nil || id != 42 {
+		t.Fatalf("after restart: id = %d, %v; want 42", id, err)
+	}
+}

@@ -1,0 +1,111 @@
+package mysqllock_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/leaderkit/leaderkit/internal/testserver"
+	"github.com/leaderkit/leaderkit/lock"
+	mysqllock "github.com/leaderkit/leaderkit/lock/mysql"
+)
+
+func openDB(t *testing.T, addr, dbName string) *sql.DB {
+	t.Helper()
+	cfg := mysql.NewConfig()
+	cfg.User = "root"
+	cfg.Net = "tcp"
+	cfg.Addr = addr
+	cfg.DBName = dbName
+	d, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// silentServer accepts TCP connections and never answers, like a hung
+// server or a black-holed route.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		done  = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// Every operation against an unusable server fails with a clear error,
+// within the bound of the context it is given.
+func TestUnusableServerFailsClearlyAndPromptly(t *testing.T) {
+	closedPort := "127.0.0.1:" + strconv.Itoa(testserver.FreePort(t))
+	cases := []struct {
+		what, addr, dbName string
+		want               error  // matched with errors.Is
+		text               string // in the message
+	}{
+		{"closed port", closedPort, testserver.MariaDBDatabase, lock.ErrBackend, "connection refused"},
+		{"unknown database", server.Addr(), "no_such_db", lock.ErrBackend, "Unknown database"},
+		{"silent server", silentServer(t), testserver.MariaDBDatabase, context.DeadlineExceeded, "context deadline exceeded"},
+	}
+	for _, c := range cases {
+		l, err := mysqllock.New(openDB(t, c.addr, c.dbName), "job", "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops := map[string]func(context.Context) error{
+			"TryAcquire": func(ctx context.Context) error { _, err := l.TryAcquire(ctx); return err },
+			"Holder":     func(ctx context.Context) error { _, err := l.Holder(ctx); return err },
+			"Wait":       func(ctx context.Context) error { return l.Wait(ctx, lock.Record{Holder: "b", Term: 1}) },
+		}
+		for op, call := range ops {
+			const bound = 500 * time.Millisecond
+			ctx, cancel := context.WithTimeout(context.Background(), bound)
+			start := time.Now()
+			err := call(ctx)
+			took := time.Since(start)
+			cancel()
+			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.text) {
+				t.Errorf("%s: %s = %v, want %v mentioning %q", c.what, op, err, c.want, c.text)
+			}
+			if took > bound+time.Second {
+				t.Errorf("%s: %s took %v with a %v context", c.what, op, took, bound)
+			}
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package mysqllock
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/leaderkit/leaderkit/lock"
+)
+
+// MaxNameLen is the longest lock name or identity, in bytes: the width of
+// the name and holder columns.
+const MaxNameLen = 255
+
+// Option configures a [Lock] made by [New].
+type Option func(*config)
+
+type config struct {
+	table  string
+	timing lock.Timing
+	clock  clockwork.Clock
+}
+
+func defaultConfig() config {
+	return config{table: DefaultTable, timing: lock.DefaultTiming(), clock: clockwork.NewRealClock()}
+}
+
+// WithTable sets the table that holds the lock's row. The default is
+// [DefaultTable]; the name must match [A-Za-z_][A-Za-z0-9_]{0,63} and the
+// table must exist (see [CreateTable]).
+func WithTable(table string) Option {
+	return func(c *config) { c.table = table }
+}
+
+// WithTiming sets the lease timing. The default is [lock.DefaultTiming]
+// (15 s lease, 10 s renew deadline, 2 s retry period); it must satisfy
+// [lock.Timing.Validate]. LeaseDuration is how long the server keeps the
+// lease after each renewal, RenewDeadline how long the holder keeps leading
+// without a confirmed renewal, and RetryPeriod both the renewal interval and
+// the longest a waiter goes without re-reading the row.
+func WithTiming(t lock.Timing) Option {
+	return func(c *config) { c.timing = t }
+}
+
+// WithClock sets the local clock that times renewals, the holder's deadline
+// and waiters' sleeps. It never judges expiry: the server's clock does. The
+// default is the real clock; it must not be nil.
+func WithClock(clock clockwork.Clock) Option {
+	return func(c *config) { c.clock = clock }
+}
+
+// validateText checks a name or identity.
+func validateText(field, s string) error {
+	switch {
+	case s == "":
+		return &lock.ConfigError{Field: field, Value: `""`, Rule: "must not be empty"}
+	case len(s) > MaxNameLen:
+		return &lock.ConfigError{Field: field + " length", Value: len(s), Rule: fmt.Sprintf("must be at most %d bytes", MaxNameLen)}
+	case !utf8.ValidString(s):
+		return &lock.ConfigError{Field: field, Value: fmt.Sprintf("%q", s), Rule: "must be valid UTF-8"}
+	}
+	for _, r := range s {
+		if r == 0 {
+			return &lock.ConfigError{Field: field, Value: fmt.Sprintf("%q", s), Rule: "must not contain NUL"}
+		}
+	}
+	return nil
+}

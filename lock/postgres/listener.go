@@ -1,0 +1,184 @@
+package pglock
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// listenerCleanupTimeout bounds the UNLISTEN that readies a listening
+// connection for its return to the pool; past it the connection is closed
+// instead.
+const listenerCleanupTimeout = time.Second
+
+// A listener holds one connection of a pool in LISTEN on one channel, for all
+// the waiters of this process on that pool and channel, and forwards each
+// notification to the waiters of the lock it names. It runs while it has
+// waiters: the first one starts it, the last one stops it. Sharing it keeps
+// waiters from taking the pool's connections away from holders' renewals.
+type listener struct {
+	key    listenerKey
+	cancel context.CancelFunc
+	ready  chan struct{} // closed once LISTEN is in effect
+	dead   chan struct{} // closed when the listener fails; err says why
+	err    error         // set before dead is closed
+
+	// Guarded by listeners.mu.
+	waiters map[string]map[*subscription]struct{} // by lock name
+	count   int
+}
+
+type listenerKey struct {
+	pool    *pgxpool.Pool
+	channel string
+}
+
+// listeners holds the running listeners of this process.
+var listeners = struct {
+	mu sync.Mutex
+	m  map[listenerKey]*listener
+}{m: map[listenerKey]*listener{}}
+
+// A subscription is one waiter's interest in one lock's notifications.
+type subscription struct {
+	l        *listener
+	name     string
+	notified chan struct{} // receives (buffered) when the lock changed
+}
+
+// subscribe registers interest in notifications about name on channel and
+// returns once the listener's LISTEN is in effect, so that every change
+// committed after it returns is notified. The caller must call close.
+func subscribe(ctx context.Context, pool *pgxpool.Pool, channel, listen, unlisten, name string) (*subscription, error) {
+	key := listenerKey{pool, channel}
+	listeners.mu.Lock()
+	l, ok := listeners.m[key]
+	if !ok {
+		lctx, cancel := context.WithCancel(context.Background())
+		l = &listener{
+			key:     key,
+			cancel:  cancel,
+			ready:   make(chan struct{}),
+			dead:    make(chan struct{}),
+			waiters: map[string]map[*subscription]struct{}{},
+		}
+		listeners.m[key] = l
+		go l.run(lctx, listen, unlisten)
+	}
+	s := &subscription{l: l, name: name, notified: make(chan struct{}, 1)}
+	if l.waiters[name] == nil {
+		l.waiters[name] = map[*subscription]struct{}{}
+	}
+	l.waiters[name][s] = struct{}{}
+	l.count++
+	listeners.mu.Unlock()
+
+	select {
+	case <-l.ready:
+		return s, nil
+	case <-l.dead:
+		s.close()
+		return nil, l.err
+	case <-ctx.Done():
+		s.close()
+		return nil, ctx.Err()
+	}
+}
+
+// close ends the subscription; the last one stops the listener.
+func (s *subscription) close() {
+	l := s.l
+	listeners.mu.Lock()
+	defer listeners.mu.Unlock()
+	set := l.waiters[s.name]
+	if _, ok := set[s]; !ok {
+		return
+	}
+	delete(set, s)
+	if len(set) == 0 {
+		delete(l.waiters, s.name)
+	}
+	l.count--
+	if l.count == 0 {
+		if listeners.m[l.key] == l {
+			delete(listeners.m, l.key)
+		}
+		l.cancel()
+	}
+}
+
+// run holds a connection in LISTEN and forwards notifications until ctx is
+// cancelled or the connection fails.
+func (l *listener) run(ctx context.Context, listen, unlisten string) {
+	conn, err := l.key.pool.Acquire(ctx)
+	if err != nil {
+		l.fail(err)
+		return
+	}
+	defer putListener(conn, unlisten)
+	if _, err := conn.Exec(ctx, listen); err != nil {
+		l.fail(err)
+		return
+	}
+	close(l.ready)
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				l.fail(err)
+			}
+			return
+		}
+		listeners.mu.Lock()
+		for s := range l.waiters[n.Payload] {
+			select {
+			case s.notified <- struct{}{}:
+			default: // already pending
+			}
+		}
+		listeners.mu.Unlock()
+	}
+}
+
+// fail records why the listener stopped, wakes its waiters with the error,
+// and lets the next waiter start a new listener.
+func (l *listener) fail(err error) {
+	if err == nil {
+		err = errors.New("listener stopped")
+	}
+	listeners.mu.Lock()
+	if listeners.m[l.key] == l {
+		delete(listeners.m, l.key)
+	}
+	listeners.mu.Unlock()
+	l.err = err
+	close(l.dead)
+}
+
+// putListener stops conn listening and returns it to the pool, or closes it
+// when it cannot be cleaned in time.
+func putListener(conn *pgxpool.Conn, unlisten string) {
+	defer conn.Release() // destroys the connection if it was closed
+	c := conn.Conn()
+	ctx, cancel := context.WithTimeout(context.Background(), listenerCleanupTimeout)
+	defer cancel()
+	if _, err := c.Exec(ctx, unlisten); err != nil {
+		closeCtx, cancelClose := context.WithTimeout(context.Background(), listenerCleanupTimeout)
+		defer cancelClose()
+		_ = c.Close(closeCtx)
+		return
+	}
+	// Drop notifications buffered before UNLISTEN, so that the connection's
+	// next user does not receive them: with a context that has ended,
+	// WaitForNotification returns buffered ones and then an error.
+	done, stop := context.WithCancel(context.Background())
+	stop()
+	for {
+		if n, _ := c.WaitForNotification(done); n == nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,55 @@
+package pglock
+
+import (
+	"context"
+
+	"github.com/leaderkit/leaderkit/lock"
+)
+
+// Wait blocks until the lock's row differs from seen or its lease has
+// expired by the server's clock, and returns nil then. It does not poll: it
+// makes sure a connection of the pool LISTENs on the table's channel, reads
+// the row (with the lease time left, computed by the server), and waits for
+// a notification about this lock (sent by every release and acquisition) or
+// for the expiry instant, its own observation plus the time left.
+//
+// All the waiters of a process on one pool and table share one listening
+// connection, taken from the pool by the first of them and returned, no
+// longer listening, when the last one returns.
+//
+// Writers other than this package that change rows should notify the
+// channel too (pg_notify('leaderkit_<table>', name)); otherwise waiters see
+// their changes only at the lease's expiry.
+//
+// When ctx ends first it returns an error wrapping context.Cause(ctx).
+func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
+	if ctx.Err() != nil {
+		return lock.ContextError(ctx, "postgres wait")
+	}
+	sub, err := subscribe(ctx, l.pool, l.q.channel, l.q.listen, l.q.unlisten, l.name)
+	if err != nil {
+		return opError(ctx, "wait", err)
+	}
+	defer sub.close()
+	for {
+		cur, remaining, err := l.read(ctx, l.pool)
+		if err != nil {
+			return opError(ctx, "wait", err)
+		}
+		if cur != seen || cur.Free() {
+			return nil
+		}
+		timer := l.clock.NewTimer(remaining)
+		select {
+		case <-sub.notified:
+		case <-timer.Chan(): // the lease's expiry instant
+		case <-sub.l.dead:
+			timer.Stop()
+			return opError(ctx, "wait", sub.l.err)
+		case <-ctx.Done():
+			timer.Stop()
+			return lock.ContextError(ctx, "postgres wait")
+		}
+		timer.Stop()
+	}
+}
