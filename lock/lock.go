@@ -48,8 +48,11 @@ type Lock interface {
 	// this candidate's local observation. It returns nil then, and the caller
 	// looks again with Holder or TryAcquire; early returns are allowed, but a
 	// backend that can watch or be notified must not poll. When seen is
-	// already out of date Wait returns nil at once. When ctx ends first, Wait
-	// returns an error wrapping context.Cause(ctx).
+	// already out of date Wait returns nil at once; when seen is free, Wait
+	// returns once someone acquires the lock. When ctx ends first, Wait
+	// returns an error wrapping context.Cause(ctx). Wait must not hold
+	// shared resources (pooled connections) for its whole duration, lest
+	// waiters starve the holder's renewals.
 	Wait(ctx context.Context, seen Record) error
 }
 

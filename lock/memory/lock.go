@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/leaderkit/leaderkit/lock"
 )
@@ -101,22 +102,26 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 	for {
 		s.mu.Lock()
 		r := s.recordLocked(l.name)
-		if cur := s.viewLocked(r); cur != seen || cur.Free() {
+		cur := s.viewLocked(r)
+		if cur != seen {
 			s.mu.Unlock()
 			return nil
 		}
-		changed, until := r.changed, s.clock.Until(r.expiresAt)
+		changed := r.changed
+		var expiry <-chan time.Time // a free record cannot expire: wait for a change
+		if !cur.Free() {
+			timer := s.clock.NewTimer(s.clock.Until(r.expiresAt))
+			defer timer.Stop()
+			expiry = timer.Chan()
+		}
 		s.mu.Unlock()
 
-		timer := s.clock.NewTimer(until)
 		select {
 		case <-changed:
-		case <-timer.Chan():
+		case <-expiry:
 		case <-ctx.Done():
-			timer.Stop()
 			return lock.ContextError(ctx, "memory wait")
 		}
-		timer.Stop()
 	}
 }
 

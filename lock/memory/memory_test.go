@@ -199,3 +199,36 @@ func TestCancelledReleaseLeavesRecordToExpire(t *testing.T) {
 		store.Heal("a")
 	})
 }
+
+// Wait on a free lock blocks until someone acquires it.
+func TestWaitOnFreeLockBlocksUntilAcquired(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := memory.NewStore()
+		a, b := mustLock(t, store, "job", "a"), mustLock(t, store, "job", "b")
+		woken := make(chan time.Time, 1)
+		go func() {
+			if err := b.Wait(t.Context(), lock.Record{}); err != nil {
+				t.Error(err)
+			}
+			woken <- time.Now()
+		}()
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		select {
+		case <-woken:
+			t.Fatal("Wait on a free, unchanged lock returned")
+		default:
+		}
+		acquired := time.Now()
+		lease, err := a.TryAcquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at := <-woken; !at.Equal(acquired) {
+			t.Errorf("woken at %v, want at the acquisition %v", at, acquired)
+		}
+		if err := lease.Release(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
