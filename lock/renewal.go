@@ -56,8 +56,12 @@ func StartRenewal(clock clockwork.Clock, timing Timing, acquiredAt time.Time, re
 		ctx:    ctx,
 		cancel: cancel,
 	}
+	// Hold the lock while arming the timer: a deadline already past fires
+	// at once, and onDeadline must see the timer assigned.
+	r.mu.Lock()
 	r.deadlineAt = acquiredAt.Add(timing.RenewDeadline)
 	r.deadline = clock.AfterFunc(clock.Until(r.deadlineAt), r.onDeadline)
+	r.mu.Unlock()
 	go r.loop()
 	return r
 }
