@@ -33,7 +33,10 @@ type Lock interface {
 	// TryAcquire makes one attempt to take the lock and never waits for
 	// another holder. On success it returns a held Lease. When another
 	// candidate holds the lock it returns a *HeldError carrying the record it
-	// saw. A lock still held by this same identity (for example after a
+	// saw. A backend that refuses a free lock for a while (Consul's
+	// lock-delay after a holder's session was invalidated) returns a
+	// *HeldError with a free record; Wait on that record returns after a
+	// short, backend-bounded delay. A lock still held by this same identity (for example after a
 	// process restart) is taken over with a new term. Backend failures are
 	// *BackendError values. If ctx ends, it returns an error wrapping
 	// context.Cause(ctx) and holds nothing.
