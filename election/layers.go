@@ -1,7 +1,13 @@
 package election
 
 import (
+	"fmt"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/kube"
 	"github.com/leaderkit/leaderkit/schedule"
 )
 
@@ -22,6 +28,35 @@ func Layer(policy schedule.Schedule[error], opts ...Option) func(lock.Lock) (Ser
 func LiveLayer(policy schedule.Schedule[error], opts ...Option) func(lock.Lock) (Service, error) {
 	return func(l lock.Lock) (Service, error) {
 		s, err := NewLive(l, policy, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+}
+
+// LeaseLock returns a layer (ZIO-K8s' LeaderElection.leaseLock): a
+// constructor of a [Temporary] Service on the coordination.k8s.io Lease
+// called lockName in the Pod's namespace, with the Pod's name as identity,
+// so that `fx.Provide(election.LeaseLock(...))` works wherever a
+// kube.ContextInfo and a kubernetes.Interface are provided.
+//
+// The Lease is written as client-go's leaderelection writes it, so
+// client-go electors and leaderkit electors can share it. leaseDuration,
+// renewTimeout and retryPeriod are client-go's LeaseDuration, RenewDeadline
+// and RetryPeriod (ZIO's defaults: [lock.DefaultLeaseDuration] 15 s,
+// [lock.DefaultRenewDeadline] 10 s, [lock.DefaultRetryPeriod] 2 s); they
+// must satisfy leaseDuration > renewTimeout > 1.2 × retryPeriod > 0 and
+// leaseDuration must be whole seconds. Failed requests are retried every
+// retryPeriod; a Lease held by another is watched, not polled.
+func LeaseLock(lockName string, leaseDuration, renewTimeout, retryPeriod time.Duration, opts ...Option) func(kube.ContextInfo, kubernetes.Interface) (Service, error) {
+	return func(info kube.ContextInfo, client kubernetes.Interface) (Service, error) {
+		timing := lock.Timing{LeaseDuration: leaseDuration, RenewDeadline: renewTimeout, RetryPeriod: retryPeriod}
+		l, err := kube.NewLeaseLock(client, info.Namespace, lockName, info.PodName, kube.WithTiming(timing))
+		if err != nil {
+			return nil, fmt.Errorf("election: LeaseLock %q: %w", lockName, err)
+		}
+		s, err := NewTemporary(l, schedule.Spaced[error](retryPeriod), opts...)
 		if err != nil {
 			return nil, err
 		}
