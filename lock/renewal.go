@@ -27,6 +27,7 @@ type Renewal struct {
 	timing Timing
 	renew  RenewFunc
 
+	ticker clockwork.Ticker
 	done   chan struct{}
 	stop   chan struct{}
 	exited chan struct{}
@@ -62,6 +63,9 @@ func StartRenewal(clock clockwork.Clock, timing Timing, acquiredAt time.Time, re
 	r.deadlineAt = acquiredAt.Add(timing.RenewDeadline)
 	r.deadline = clock.AfterFunc(clock.Until(r.deadlineAt), r.onDeadline)
 	r.mu.Unlock()
+	// Both timers exist when StartRenewal returns, so a fake clock can be
+	// advanced at once.
+	r.ticker = clock.NewTicker(timing.RetryPeriod)
 	go r.loop()
 	return r
 }
@@ -134,7 +138,7 @@ func (r *Renewal) onDeadline() {
 
 func (r *Renewal) loop() {
 	defer close(r.exited)
-	ticker := r.clock.NewTicker(r.timing.RetryPeriod)
+	ticker := r.ticker
 	defer ticker.Stop()
 	for {
 		select {
