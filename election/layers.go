@@ -8,6 +8,7 @@ import (
 
 	"github.com/leaderkit/leaderkit/lock"
 	"github.com/leaderkit/leaderkit/lock/kube"
+	"github.com/leaderkit/leaderkit/lock/kube/leaderlockv1"
 	"github.com/leaderkit/leaderkit/schedule"
 )
 
@@ -62,4 +63,58 @@ func LeaseLock(lockName string, leaseDuration, renewTimeout, retryPeriod time.Du
 		}
 		return s, nil
 	}
+}
+
+// DefaultRetryPolicy returns the default retry policy of the layers, as in
+// ZIO-K8s: exponential from 1 s doubling, capped by a 30 s spacing
+// (schedule.DefaultRetry): 1, 2, 4, 8, 16, 30, 30, … s, forever.
+func DefaultRetryPolicy() schedule.Schedule[error] { return schedule.DefaultRetry[error]() }
+
+// ConfigMapLock returns a layer (ZIO-K8s' LeaderElection.configMapLock): a
+// constructor of a leader-for-life [Live] Service on a ConfigMap called
+// lockName in the Pod's namespace, created with an ownerReference to the
+// Pod, so that Kubernetes' garbage collector deletes it when the Pod is
+// deleted. A ConfigMap already owned by this Pod (a restarted container)
+// counts as held; one whose owner Pod is gone, failed, evicted or on a Node
+// NotReady for 5 minutes is removed (see kube.ConfigMapLock).
+//
+// retryPolicy paces retries after failed requests; a ConfigMap held by
+// another Pod is waited for by watching it, not by retrying. When
+// deleteLockOnRelease is true the ConfigMap is deleted (with a UID
+// precondition) when RunAsLeader returns; otherwise it stays until the Pod
+// is deleted, and no other Pod can lead until then.
+func ConfigMapLock(lockName string, retryPolicy schedule.Schedule[error], deleteLockOnRelease bool, opts ...Option) func(kube.ContextInfo, kubernetes.Interface) (Service, error) {
+	return func(info kube.ContextInfo, client kubernetes.Interface) (Service, error) {
+		l, err := kube.NewConfigMapLock(client, info, lockName, kube.WithDeleteOnRelease(deleteLockOnRelease))
+		if err != nil {
+			return nil, fmt.Errorf("election: ConfigMapLock %q: %w", lockName, err)
+		}
+		return live(l, retryPolicy, opts)
+	}
+}
+
+// CustomLeaderLock returns a layer (ZIO-K8s' LeaderElection.customLeaderLock):
+// [ConfigMapLock] with a LeaderLock custom resource (group leaderkit.io,
+// deploy/crd/leaderlocks.yaml) instead of a ConfigMap, so that granting a
+// candidate rights on its lock grants nothing on ConfigMaps.
+func CustomLeaderLock(lockName string, retryPolicy schedule.Schedule[error], deleteLockOnRelease bool, opts ...Option) func(kube.ContextInfo, kubernetes.Interface) (Service, error) {
+	return func(info kube.ContextInfo, client kubernetes.Interface) (Service, error) {
+		locks, err := leaderlockv1.NewFromClientset(client)
+		if err != nil {
+			return nil, fmt.Errorf("election: CustomLeaderLock %q: %w", lockName, err)
+		}
+		l, err := kube.NewLeaderLock(client, locks, info, lockName, kube.WithDeleteOnRelease(deleteLockOnRelease))
+		if err != nil {
+			return nil, fmt.Errorf("election: CustomLeaderLock %q: %w", lockName, err)
+		}
+		return live(l, retryPolicy, opts)
+	}
+}
+
+func live(l lock.Lock, retryPolicy schedule.Schedule[error], opts []Option) (Service, error) {
+	s, err := NewLive(l, retryPolicy, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }

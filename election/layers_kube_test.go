@@ -3,11 +3,14 @@ package election_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/samber/mo"
 	"go.uber.org/fx"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -100,5 +103,85 @@ func TestLeaseLockLayerUnderFx(t *testing.T) {
 	}
 	if err := second.Stop(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The leader-for-life layers on a real apiserver: two Pods take turns
+// through each layer; without deleteLockOnRelease the lock outlives
+// RunAsLeader and keeps the second Pod out.
+func TestLeaderForLifeLayers(t *testing.T) {
+	k := testserver.StartKube(t)
+	client, err := kubernetes.NewForConfig(k.AdminConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := testserver.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.InstallCRD(t, filepath.Join(root, "deploy", "crd", "leaderlocks.yaml"))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	infos := map[string]kube.ContextInfo{}
+	for _, name := range []string{"pod-a", "pod-b"} {
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "example.invalid/main"}}},
+		}
+		created, err := client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos[name] = kube.ContextInfo{Namespace: "default", PodName: name, PodUID: created.UID}
+	}
+	layers := []struct {
+		name  string
+		layer func(string, bool) func(kube.ContextInfo, kubernetes.Interface) (election.Service, error)
+	}{
+		{"ConfigMapLock", func(n string, del bool) func(kube.ContextInfo, kubernetes.Interface) (election.Service, error) {
+			return election.ConfigMapLock(n, election.DefaultRetryPolicy(), del)
+		}},
+		{"CustomLeaderLock", func(n string, del bool) func(kube.ContextInfo, kubernetes.Interface) (election.Service, error) {
+			return election.CustomLeaderLock(n, election.DefaultRetryPolicy(), del)
+		}},
+	}
+	for _, tt := range layers {
+		t.Run(tt.name, func(t *testing.T) {
+			lead := func(lockName, pod string, del bool, ctx context.Context) (mo.Option[uint64], error) {
+				svc, err := tt.layer(lockName, del)(infos[pod], client)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, ok := svc.(*election.Live); !ok {
+					t.Fatalf("%s made a %T, want a leader-for-life *election.Live", tt.name, svc)
+				}
+				return election.RunAsLeader(ctx, svc, func(ctx context.Context) (uint64, error) {
+					term, _ := election.TermFrom(ctx)
+					return term, nil
+				})
+			}
+			name := strings.ToLower(tt.name) + "-deleted"
+			first, err := lead(name, "pod-a", true, ctx)
+			if err != nil || !first.IsPresent() {
+				t.Fatalf("pod-a: %v, %v", first, err)
+			}
+			second, err := lead(name, "pod-b", true, ctx)
+			if err != nil || !second.IsPresent() {
+				t.Fatalf("pod-b after pod-a released: %v, %v", second, err)
+			}
+			if second.MustGet() <= first.MustGet() {
+				t.Errorf("terms %d then %d, want increasing", first.MustGet(), second.MustGet())
+			}
+
+			kept := strings.ToLower(tt.name) + "-kept"
+			if got, err := lead(kept, "pod-a", false, ctx); err != nil || !got.IsPresent() {
+				t.Fatalf("pod-a on %s: %v, %v", kept, got, err)
+			}
+			short, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			if got, err := lead(kept, "pod-b", false, short); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("pod-b while pod-a's lock is kept: %v, %v; want DeadlineExceeded", got, err)
+			}
+		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,12 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
 
 	"github.com/leaderkit/leaderkit/internal/testserver"
 	"github.com/leaderkit/leaderkit/lock"
@@ -121,47 +116,16 @@ func startForLifeEnv(t *testing.T) *flEnv {
 	return e
 }
 
-// installCRD creates the CustomResourceDefinition of deploy/crd/leaderlocks.yaml,
-// parsed with sigs.k8s.io/yaml and created through the dynamic client
-// (k8s.io/apiextensions-apiserver is not in the module graph), and waits
-// until it is Established and LeaderLocks are served.
+// installCRD installs the CustomResourceDefinition of
+// deploy/crd/leaderlocks.yaml and waits until LeaderLocks are served.
 func (e *flEnv) installCRD(t *testing.T) {
 	t.Helper()
 	root, err := testserver.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(root, "deploy", "crd", "leaderlocks.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	crd := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal(data, &crd.Object); err != nil {
-		t.Fatalf("leaderlocks.yaml: %v", err)
-	}
-	dyn, err := dynamic.NewForConfig(e.kube.AdminConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	crds := dyn.Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"})
+	e.kube.InstallCRD(t, filepath.Join(root, "deploy", "crd", "leaderlocks.yaml"))
 	ctx := testContext(t, time.Minute)
-	if _, err := crds.Create(ctx, crd, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating the CRD of leaderlocks.yaml: %v", err)
-	}
-	eventually(t, 30*time.Second, func() error {
-		got, err := crds.Get(ctx, crd.GetName(), metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		conds, _, _ := unstructured.NestedSlice(got.Object, "status", "conditions")
-		for _, c := range conds {
-			m, _ := c.(map[string]any)
-			if m["type"] == "Established" && m["status"] == "True" {
-				return nil
-			}
-		}
-		return fmt.Errorf("CRD %s not Established yet: %v", crd.GetName(), conds)
-	})
 	eventually(t, 30*time.Second, func() error {
 		_, err := e.locks.LeaderLocks(metav1.NamespaceDefault).Get(ctx, "probe", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
