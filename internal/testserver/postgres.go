@@ -401,8 +401,14 @@ func (p *Postgres) stopLocked(sig syscall.Signal, timeout time.Duration) {
 		<-p.done
 	}
 	// Backends exit with their postmaster; make sure none is left behind
-	// holding the shared memory. ESRCH means the group is already gone.
+	// holding the shared memory or still answering a client, and wait until
+	// the whole group is gone (ESRCH), for at most five seconds.
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if err := syscall.Kill(-pid, 0); errors.Is(err, syscall.ESRCH) {
+			break
+		}
+	}
 	p.logFile.Close()
 	p.cmd, p.done, p.logFile = nil, nil, nil
 }
