@@ -19,7 +19,8 @@ import (
 // deletion, and at the local instant seen's holder expires by this
 // candidate's observation (the last change it saw plus leaseDurationSeconds;
 // each renewal it sees moves that instant). It returns at once when the
-// record it last saw already differs from seen or is free.
+// record it last saw already differs from seen; on a free record it blocks
+// until someone acquires the Lease.
 //
 // Wait watches the one Lease (field selector metadata.name) from the
 // resourceVersion of its last read, so nothing polls. While the watch is
@@ -40,15 +41,23 @@ func (l *LeaseLock) Wait(ctx context.Context, seen lock.Record) error {
 	defer w.stop()
 	for {
 		obs := l.observed()
-		if cur := obs.record(l.clock.Now()); cur != seen || cur.Free() {
+		cur := obs.record(l.clock.Now())
+		if cur != seen {
 			return nil
 		}
 		if err := w.ensureWatch(ctx, obs.resourceVersion()); err != nil {
 			return err
 		}
-		expiry := l.clock.NewTimer(l.clock.Until(obs.expiresAt()))
+		var expiry <-chan time.Time // a free record cannot expire: wait for a change
+		var timer clockwork.Timer
+		if !cur.Free() {
+			timer = l.clock.NewTimer(l.clock.Until(obs.expiresAt()))
+			expiry = timer.Chan()
+		}
 		err := w.next(ctx, expiry)
-		expiry.Stop()
+		if timer != nil {
+			timer.Stop()
+		}
 		if err != nil {
 			return err
 		}
@@ -109,7 +118,7 @@ func (w *leaseWaiter) broken() {
 // next waits for one thing to happen: a watch event (recorded as an
 // observation), the expiry timer, the retry timer (the Lease is read), or
 // the end of ctx.
-func (w *leaseWaiter) next(ctx context.Context, expiry clockwork.Timer) error {
+func (w *leaseWaiter) next(ctx context.Context, expiry <-chan time.Time) error {
 	l := w.l
 	var events <-chan watch.Event
 	if w.watch != nil {
@@ -122,7 +131,7 @@ func (w *leaseWaiter) next(ctx context.Context, expiry clockwork.Timer) error {
 	select {
 	case <-ctx.Done():
 		return lock.ContextError(ctx, "kubernetes wait")
-	case <-expiry.Chan():
+	case <-expiry:
 		return nil
 	case <-retry:
 		w.retry = nil
