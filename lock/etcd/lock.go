@@ -97,7 +97,8 @@ func (l *Lock) Holder(ctx context.Context) (lock.Record, error) {
 // Wait blocks until the record may differ from seen. It reads the leader
 // key and, if it is still seen's, watches that one key until it is written
 // or deleted (released, revoked, or expired by etcd's clock); a change
-// after the read and before the watch was set up is not missed. It never
+// after the read and before the watch was set up is not missed. On a free
+// lock it watches the prefix until a candidate's key appears. It never
 // polls. When ctx ends it returns an error wrapping context.Cause(ctx).
 func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 	if ctx.Err() != nil {
@@ -107,10 +108,34 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 	if err != nil {
 		return err
 	}
-	if rec.Free() || rec != seen {
+	if rec != seen {
 		return nil
 	}
+	if rec.Free() {
+		return l.awaitFirstKey(ctx, rev)
+	}
 	return l.awaitChange(ctx, "wait", kv, rev, false, nil, nil)
+}
+
+// awaitFirstKey watches the prefix from the revision after rev, at which it
+// was seen empty, until a candidate's key appears.
+func (l *Lock) awaitFirstKey(ctx context.Context, rev int64) error {
+	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
+	defer cancel()
+	for resp := range l.client.Watch(wctx, l.prefix, clientv3.WithPrefix(), clientv3.WithRev(rev+1)) {
+		if err := resp.Err(); err != nil {
+			return l.fail(ctx, "wait", fmt.Errorf("watch %s: %w", l.prefix, err))
+		}
+		for _, ev := range resp.Events {
+			if ev.Type == mvccpb.PUT {
+				return nil
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return lock.ContextError(ctx, "etcd wait")
+	}
+	return l.fail(ctx, "wait", fmt.Errorf("watch %s ended", l.prefix))
 }
 
 // leader reads the key with the lowest create revision under the prefix

@@ -32,10 +32,14 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 		if err != nil {
 			return opError(ctx, "wait", err)
 		}
-		if cur != seen || cur.Free() {
+		if cur != seen {
 			return nil
 		}
-		timer := l.clock.NewTimer(min(remaining, l.timing.RetryPeriod))
+		next := l.timing.RetryPeriod // another process's change is seen by reading again
+		if !cur.Free() {
+			next = min(remaining, next) // or at the expiry instant
+		}
+		timer := l.clock.NewTimer(next)
 		select {
 		case <-woken:
 		case <-timer.Chan():

@@ -2,6 +2,7 @@ package pglock
 
 import (
 	"context"
+	"time"
 
 	"github.com/leaderkit/leaderkit/lock"
 )
@@ -36,20 +37,31 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 		if err != nil {
 			return opError(ctx, "wait", err)
 		}
-		if cur != seen || cur.Free() {
+		if cur != seen {
 			return nil
 		}
-		timer := l.clock.NewTimer(remaining)
-		select {
-		case <-sub.notified:
-		case <-timer.Chan(): // the lease's expiry instant
-		case <-sub.l.dead:
-			timer.Stop()
-			return opError(ctx, "wait", sub.l.err)
-		case <-ctx.Done():
-			timer.Stop()
-			return lock.ContextError(ctx, "postgres wait")
+		if err := l.awaitNotification(ctx, sub, cur, remaining); err != nil {
+			return err
 		}
-		timer.Stop()
 	}
+}
+
+// awaitNotification blocks until a notification, or the expiry instant of
+// cur when it is held (a free row cannot expire: only a notification wakes).
+func (l *Lock) awaitNotification(ctx context.Context, sub *subscription, cur lock.Record, remaining time.Duration) error {
+	var expiry <-chan time.Time
+	if !cur.Free() {
+		timer := l.clock.NewTimer(remaining)
+		defer timer.Stop()
+		expiry = timer.Chan()
+	}
+	select {
+	case <-sub.notified:
+	case <-expiry:
+	case <-sub.l.dead:
+		return opError(ctx, "wait", sub.l.err)
+	case <-ctx.Done():
+		return lock.ContextError(ctx, "postgres wait")
+	}
+	return nil
 }
