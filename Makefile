@@ -5,7 +5,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export LEADERKIT_BIN := $(CURDIR)/.cache/bin
 
-.PHONY: demo test setup lint unit bench
+.PHONY: demo test setup lint unit bench bench-kube
 
 demo:
 	$(GO) run ./cmd/leaderkit demo
@@ -24,5 +24,10 @@ lint:
 unit:
 	$(GO) test -race -count=1 -timeout 40m ./...
 
+# Handover latency (p50, p99) of every backend on its real server.
 bench: setup
-	$(GO) test -run '^$$' -bench . -benchtime 20x ./lock/...
+	$(GO) test -run '^$$' -bench BenchmarkHandover -benchtime 200x ./lock/...
+
+# leaderkit and client-go side by side on a real kube-apiserver (about 8 minutes).
+bench-kube: setup
+	$(GO) test -run '^$$' -bench BenchmarkVersusClientGo -benchtime 1x -timeout 30m ./bench/kubecompare/
