@@ -42,8 +42,9 @@
 //     than its lease (GC, SIGSTOP) can act after another took over: no lock
 //     prevents that without fencing (terms; see package lock).
 //   - A cancelled Acquire releases the lease, so that another node takes
-//     over at once (within one tick when it runs in another process)
-//     instead of after the age.
+//     over at its next read of the row, within one tick, instead of after
+//     the age. Leaders never wake each other early, even in one process:
+//     each has a lock/mysql Client of its own (see [NewMysqlLeader]).
 //
 // The row shares the table with the other leaderkit MySQL locks of the
 // database: a Leader and a lock/mysql lock (or an election.Service over

@@ -48,7 +48,7 @@ func ExampleNewMysqlLeader() {
 			log.Println("I am the leader") // keep each piece of work under age / 3
 		}
 	}
-	stop() // releases the lease: another replica takes over at once
+	stop() // releases the lease: another replica takes over within one tick
 	if err := <-elections; !errors.Is(err, context.Canceled) {
 		log.Println("elections failed:", err)
 	}

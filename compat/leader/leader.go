@@ -54,6 +54,11 @@ type mysqlLeader struct {
 // held in db's leaderkit lock table (see [CreateMysqlLeaderTable]). It does
 // no I/O and starts no goroutine.
 //
+// Each Leader campaigns through a lock/mysql Lock with a mysqllock.Client
+// of its own, as a node has one Leader per election: Leaders do not wake
+// each other, so a waiting node notices a release at its next read of the
+// row, within one tick, whether the leader ran in its process or another.
+//
 // Unlike the original it returns an error, a *lock.ConfigError (matching
 // lock.ErrInvalidConfig) naming the field, for bad input: a nil db, a nil
 // option, a name or node name that is empty, longer than 255 bytes, not
@@ -71,9 +76,10 @@ type mysqlLeader struct {
 //     strategy ([WithOnError]): [AbortOnError], the default, ends Acquire
 //     with the error; [ContinueOnError] tries again one tick later. When
 //     ctx ends, Acquire releases the lease on a fresh context bounded by
-//     [ReleaseTimeout], so that another node takes over at once, and
-//     returns promptly with an error wrapping context.Cause(ctx) and
-//     ctx.Err(). A second Acquire while one runs returns [ErrAcquiring].
+//     [ReleaseTimeout], so that another node takes over at its next read
+//     of the row, within one tick, rather than after the age, and returns
+//     promptly with an error wrapping context.Cause(ctx) and ctx.Err(). A
+//     second Acquire while one runs returns [ErrAcquiring].
 //   - IsLeader returns true only while this Leader's Acquire holds a lease
 //     that has not ended locally (renew deadline passed, lost, released) and
 //     the server confirms, by its own clock, that the row is this node's,

@@ -86,8 +86,9 @@ func WithAge(age time.Duration) Option {
 
 // WithTick replaces the derived tick (age × 2/15, see [WithAge]): the
 // interval between the leader's renewals, between a follower's reads of the
-// row (a follower in another process notices a released lease up to one
-// tick late), and between attempts after an error that [OnError] let pass.
+// row (a follower notices a released lease up to one tick late, see
+// [NewMysqlLeader]), and between attempts after an error that [OnError] let
+// pass.
 // It must be at least [MinTick] (100 ms) and less than age × 5/9, so that
 // the leader can retry a renewal at least once before its renew deadline
 // (lock.JitterFactor). The original's default was a fixed 15 s, and values

@@ -11,18 +11,17 @@ import (
 // CreateMysqlLeaderSQL is the statement [CreateMysqlLeaderTable] runs, for
 // database migrations that manage schemas themselves: lock/mysql's
 // CREATE TABLE IF NOT EXISTS for its default table, leaderkit_locks (see
-// mysqllock.CreateTableSQL for the columns). It is lock/mysql's own text,
-// so it cannot drift from the queries. It replaces the original's
-// leader_election table; unlike the original's it is a variable, not a
-// constant, and must not be assigned to.
-var CreateMysqlLeaderSQL = createSQL()
-
-func createSQL() string {
-	// DefaultTable matches the table-name rule, so this cannot fail; the
-	// package's tests check the statement.
-	stmt, _ := mysqllock.CreateTableSQL(mysqllock.DefaultTable)
-	return stmt
-}
+// mysqllock.CreateTableSQL for the columns; the package's tests check that
+// the two are the same text). It replaces the original's leader_election
+// table.
+const CreateMysqlLeaderSQL = "CREATE TABLE IF NOT EXISTS `leaderkit_locks` (\n" +
+	"  name VARBINARY(255) NOT NULL,\n" +
+	"  holder VARBINARY(255) NOT NULL DEFAULT '',\n" +
+	"  term BIGINT UNSIGNED NOT NULL DEFAULT 0,\n" +
+	"  renewed_at DATETIME(6) NOT NULL,\n" +
+	"  expires_at DATETIME(6) NOT NULL,\n" +
+	"  PRIMARY KEY (name)\n" +
+	") ENGINE=InnoDB"
 
 // CreateMysqlLeaderTable creates the lock table, leaderkit_locks, in db's
 // current database unless it exists (see [CreateMysqlLeaderSQL]). It is

@@ -13,15 +13,17 @@ import (
 )
 
 // BenchmarkHandover measures the time from the start of a leader's Release
-// to the acquisition by a candidate waiting in lock.Acquire in the same
-// process (woken by the in-process broadcast; another process would see the
-// release within one RetryPeriod). It reports the median and 99th percentile.
+// to the acquisition by a candidate waiting in lock.Acquire, made by the
+// same Client (woken by the Client's in-process wake-up; another Client or
+// process would see the release within one RetryPeriod). It reports the
+// median and 99th percentile.
 func BenchmarkHandover(b *testing.B) {
+	c := newClient(b)
 	ctx := context.Background()
 	name := fmt.Sprintf("bench-handover-%d", rand.IntN(1_000_000))
 	var locks [2]*mysqllock.Lock
 	for i := range locks {
-		locks[i] = newLock(b, name, fmt.Sprintf("candidate-%d", i), mysqllock.WithTiming(slowRetry))
+		locks[i] = newLock(b, c, name, fmt.Sprintf("candidate-%d", i), mysqllock.WithTiming(slowRetry))
 	}
 	held, err := locks[0].TryAcquire(ctx)
 	if err != nil {

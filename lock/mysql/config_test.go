@@ -69,6 +69,7 @@ func TestTableNamesAreValidated(t *testing.T) {
 // CreateTable is idempotent and makes a table that locks can use, whatever
 // the case of its name.
 func TestCreateTableWithCustomName(t *testing.T) {
+	c := newClient(t)
 	ctx := testContext(t)
 	const table = "Custom_Locks_64"
 	stmt, err := mysqllock.CreateTableSQL(table)
@@ -80,7 +81,7 @@ func TestCreateTableWithCustomName(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	l := newLock(t, uniqueName(t), "a", mysqllock.WithTable(table), mysqllock.WithTiming(fastTiming))
+	l := newLock(t, c, uniqueName(t), "a", mysqllock.WithTable(table), mysqllock.WithTiming(fastTiming))
 	if l.Table() != table {
 		t.Errorf("Table() = %q, want %q", l.Table(), table)
 	}
@@ -93,7 +94,8 @@ func TestCreateTableWithCustomName(t *testing.T) {
 
 // A missing table is a backend error that says how to create it.
 func TestMissingTableIsExplained(t *testing.T) {
-	l := newLock(t, "job", "a", mysqllock.WithTable("no_such_table"))
+	c := newClient(t)
+	l := newLock(t, c, "job", "a", mysqllock.WithTable("no_such_table"))
 	_, err := l.TryAcquire(testContext(t))
 	if !errors.Is(err, lock.ErrBackend) || !strings.Contains(err.Error(), "CreateTable") {
 		t.Errorf("TryAcquire on a missing table = %v, want a backend error naming CreateTable", err)
@@ -103,22 +105,76 @@ func TestMissingTableIsExplained(t *testing.T) {
 // Names are compared byte for byte: case and trailing spaces make different
 // locks.
 func TestNamesAreExact(t *testing.T) {
+	c := newClient(t)
 	ctx := testContext(t)
 	base := uniqueName(t)
 	var leases []lock.Lease
 	for _, name := range []string{base, strings.ToUpper(base), base + " "} {
-		lease, err := newLock(t, name, "a", mysqllock.WithTiming(fastTiming)).TryAcquire(ctx)
+		lease, err := newLock(t, c, name, "a", mysqllock.WithTiming(fastTiming)).TryAcquire(ctx)
 		if err != nil {
 			t.Fatalf("TryAcquire %q: %v", name, err)
 		}
 		leases = append(leases, lease)
 	}
 	for _, name := range []string{base, strings.ToUpper(base), base + " "} {
-		if _, err := newLock(t, name, "A").TryAcquire(ctx); !errors.Is(err, lock.ErrHeld) {
+		if _, err := newLock(t, c, name, "A").TryAcquire(ctx); !errors.Is(err, lock.ErrHeld) {
 			t.Errorf("TryAcquire %q by another identity = %v, want ErrHeld", name, err)
 		}
 	}
 	for _, l := range leases {
 		release(t, l)
+	}
+}
+
+// NewClient refuses a nil database and invalid options; its options are
+// the defaults of its Locks, which NewLock's own options override, and
+// NewLock checks the result as New does.
+func TestClientOptionsAreDefaults(t *testing.T) {
+	ctx := testContext(t)
+	if c, err := mysqllock.NewClient(nil); c != nil || !errors.Is(err, lock.ErrInvalidConfig) || err.Error() != "mysqllock: db <nil> must not be nil" {
+		t.Errorf("NewClient(nil) = %v, %v; want a *lock.ConfigError about db", c, err)
+	}
+	for _, opt := range []mysqllock.Option{mysqllock.WithTable("x; DROP TABLE y"), mysqllock.WithTiming(lock.Timing{}), mysqllock.WithClock(nil)} {
+		if c, err := mysqllock.NewClient(db, opt); c != nil || !errors.Is(err, lock.ErrInvalidConfig) {
+			t.Errorf("NewClient with a bad option = %v, %v; want ErrInvalidConfig", c, err)
+		}
+	}
+	const table = "client_defaults"
+	if err := mysqllock.CreateTable(ctx, db, table); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, mysqllock.WithTable(table), mysqllock.WithTiming(fastTiming))
+	name := uniqueName(t)
+	l := newLock(t, c, name, "a")
+	if l.Table() != table {
+		t.Errorf("Table() = %q, want the Client's %q", l.Table(), table)
+	}
+	lease, err := l.TryAcquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leaseMicros int64
+	if err := db.QueryRowContext(ctx, "SELECT TIMESTAMPDIFF(MICROSECOND, renewed_at, expires_at) FROM "+table+" WHERE name = ?", name).Scan(&leaseMicros); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Duration(leaseMicros) * time.Microsecond; got != fastTiming.LeaseDuration {
+		t.Errorf("lease of %v, want the Client's %v", got, fastTiming.LeaseDuration)
+	}
+	release(t, lease)
+	if l := newLock(t, c, name, "a", mysqllock.WithTable(mysqllock.DefaultTable)); l.Table() != mysqllock.DefaultTable {
+		t.Errorf("Table() = %q, want NewLock's %q", l.Table(), mysqllock.DefaultTable)
+	}
+	for _, bad := range []struct {
+		name string
+		opts []mysqllock.Option
+		want string
+	}{
+		{"", nil, `mysqllock: name "" must not be empty`},
+		{"job", []mysqllock.Option{mysqllock.WithClock(nil)}, "mysqllock: clock <nil> must not be nil"},
+		{"job", []mysqllock.Option{mysqllock.WithTable("1x")}, "mysqllock: table \"1x\" must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$"},
+	} {
+		if l, err := c.NewLock(bad.name, "a", bad.opts...); l != nil || !errors.Is(err, lock.ErrInvalidConfig) || err.Error() != bad.want {
+			t.Errorf("NewLock(%q) = %v, %v; want %q", bad.name, l, err, bad.want)
+		}
 	}
 }

@@ -2,6 +2,19 @@
 // is a row of a table (see [CreateTable] for the schema), and leadership is a
 // lease on that row judged by the database server's clock.
 //
+// # Clients and locks
+//
+// A [Client], made by [NewClient] over a *sql.DB, makes the [Lock] handles
+// of the process on that database ([Client.NewLock]), and holds what they
+// share: the in-process wake-ups of their waiters (see Waiting). The package
+// itself holds no state: what Locks share, they share through their Client.
+// [New] is a shorthand for a Lock with a Client of its own. A Client has no
+// connection or goroutine of its own and needs no closing.
+//
+//	client, err := mysqllock.NewClient(db, mysqllock.WithTiming(timing))
+//	...
+//	l, err := client.NewLock("nightly-report", "replica-1")
+//
 // # Model
 //
 //   - Acquisition is one short transaction: it locks the row (SELECT ... FOR
@@ -27,17 +40,20 @@
 //   - Expiry is judged by the server only: statements compare expires_at
 //     with UTC_TIMESTAMP(6), and a waiter sleeps for the time left as the
 //     server computed it (TIMESTAMPDIFF in the same query), counted from its
-//     own observation on its local monotonic clock. Client clocks are never
+//     own observation on its local monotonic clock. Candidates' clocks are never
 //     compared with server timestamps, so their offsets do not matter.
 //
 // # Waiting
 //
 // MySQL has no change notifications. [Lock.Wait] sleeps until the lease's
 // expiry instant, and is woken early by a release or acquisition of the same
-// lock made by a Lock in the same process; a change made by another process
-// is seen at the waiter's next read, at most one RetryPeriod later. This is
-// the one leaderkit backend that polls across processes, once per
-// RetryPeriod at most; choose RetryPeriod with that handover delay in mind.
+// lock made through a Lock of the same Client; a change made through another
+// Client, or by another process, is seen at the waiter's next read, at most
+// one RetryPeriod later. Make the Locks of a process on one database with
+// one Client, so that they hand over to each other at once; a Lock made by
+// [New] is woken early by no other Lock. This is the one leaderkit backend
+// that polls across processes, once per RetryPeriod at most; choose
+// RetryPeriod with that handover delay in mind.
 // A named-lock wake-up (GET_LOCK held by the leader) was considered and
 // rejected: it needs a pinned connection per holder and per waiter, GET_LOCK
 // wakes one waiter at a time, the next holder races the woken waiters for

@@ -24,7 +24,7 @@ func (le *lease) Err() error            { return le.renewal.Err() }
 // changed means the lease is gone.
 func (le *lease) renew(ctx context.Context) error {
 	l := le.lock
-	res, err := l.db.ExecContext(ctx, l.q.renew, l.timing.LeaseDuration.Microseconds(), l.name, l.identity, le.term)
+	res, err := l.client.db.ExecContext(ctx, l.q.renew, l.timing.LeaseDuration.Microseconds(), l.name, l.identity, le.term)
 	if err != nil {
 		return opError(ctx, "renew", err)
 	}
@@ -39,21 +39,21 @@ func (le *lease) renew(ctx context.Context) error {
 }
 
 // Release stops renewals and, when the row is still this lease's, frees it
-// (empty holder, expiry now, term kept) and wakes the waiters of this
-// process. It is idempotent and frees nothing after loss. When the server
-// cannot be reached before ctx ends, the row is left to expire and the error
-// says so.
+// (empty holder, expiry now, term kept) and wakes the waiters among the
+// Locks of its Client. It is idempotent and frees nothing after loss. When
+// the server cannot be reached before ctx ends, the row is left to expire
+// and the error says so.
 func (le *lease) Release(ctx context.Context) error {
 	if !le.renewal.Stop() {
 		return nil
 	}
 	l := le.lock
-	res, err := l.db.ExecContext(ctx, l.q.release, l.name, l.identity, le.term)
+	res, err := l.client.db.ExecContext(ctx, l.q.release, l.name, l.identity, le.term)
 	if err != nil {
 		return fmt.Errorf("mysqllock: release: row left to expire: %w", opError(ctx, "release", err))
 	}
 	if n, err := res.RowsAffected(); err == nil && n > 0 {
-		wake(l.table, l.name)
+		l.client.wake(l.table, l.name)
 	}
 	return nil
 }

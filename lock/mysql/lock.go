@@ -13,10 +13,10 @@ import (
 )
 
 // Lock is one candidate's handle on one named lock, a row of a table in a
-// MySQL or MariaDB database. It implements [lock.Lock] and is safe for
-// concurrent use.
+// MySQL or MariaDB database, made by [Client.NewLock] or [New]. It
+// implements [lock.Lock] and is safe for concurrent use.
 type Lock struct {
-	db       *sql.DB
+	client   *Client
 	name     string
 	identity string
 	table    string
@@ -26,40 +26,6 @@ type Lock struct {
 }
 
 var _ lock.Lock = (*Lock)(nil)
-
-// New returns identity's handle on the lock called name, stored in db.
-// It does no I/O: the table must exist (see [CreateTable]). Name and
-// identity must be non-empty valid UTF-8 of at most [MaxNameLen] bytes
-// without NUL; they are compared byte for byte. Invalid input yields a
-// *lock.ConfigError naming the field.
-func New(db *sql.DB, name, identity string, opts ...Option) (*Lock, error) {
-	c := defaultConfig()
-	for _, o := range opts {
-		o(&c)
-	}
-	var err error
-	switch {
-	case db == nil:
-		err = &lock.ConfigError{Field: "db", Value: nil, Rule: "must not be nil"}
-	case c.clock == nil:
-		err = &lock.ConfigError{Field: "clock", Value: nil, Rule: "must not be nil"}
-	default:
-		err = errors.Join(validateText("name", name), validateText("identity", identity), validateTable(c.table), c.timing.Validate())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("mysqllock: %w", firstError(err))
-	}
-	return &Lock{db: db, name: name, identity: identity, table: c.table, timing: c.timing, clock: c.clock, q: newQueries(c.table)}, nil
-}
-
-// firstError returns the first error of a join, so that messages name one
-// field and errors.As finds it.
-func firstError(err error) error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()[0]
-	}
-	return err
-}
 
 // Identity returns the candidate identity.
 func (l *Lock) Identity() string { return l.identity }
@@ -84,7 +50,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 		switch {
 		case errors.Is(err, sql.ErrNoRows) && !inserted:
 			// First use of this name: make a free row with term 0, then take it.
-			if _, err := l.db.ExecContext(ctx, l.q.insertFree, l.name); err != nil {
+			if _, err := l.client.db.ExecContext(ctx, l.q.insertFree, l.name); err != nil {
 				return nil, opError(ctx, "acquire", err)
 			}
 			continue
@@ -95,7 +61,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 			}
 			return nil, opError(ctx, "acquire", err)
 		}
-		wake(l.table, l.name)
+		l.client.wake(l.table, l.name)
 		le := &lease{lock: l, term: term}
 		le.renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew)
 		return le, nil
@@ -106,7 +72,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 // returns sql.ErrNoRows when the row does not exist and a *lock.HeldError
 // when another candidate holds it.
 func (l *Lock) acquire(ctx context.Context) (term uint64, err error) {
-	tx, err := l.db.BeginTx(ctx, nil)
+	tx, err := l.client.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -153,7 +119,7 @@ func (l *Lock) read(ctx context.Context) (lock.Record, time.Duration, error) {
 		rec       lock.Record
 		remaining int64
 	)
-	err := l.db.QueryRowContext(ctx, l.q.read, l.name).Scan(&rec.Holder, &rec.Term, &remaining)
+	err := l.client.db.QueryRowContext(ctx, l.q.read, l.name).Scan(&rec.Holder, &rec.Term, &remaining)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return lock.Record{}, 0, nil

@@ -25,9 +25,12 @@ var fastTiming = lock.Timing{LeaseDuration: 3 * time.Second, RenewDeadline: 2 * 
 var slowRetry = lock.Timing{LeaseDuration: 20 * time.Second, RenewDeadline: 12 * time.Second, RetryPeriod: 5 * time.Second}
 
 func TestConformance(t *testing.T) {
+	// The candidates share a Client, as the Locks of one process on one
+	// database should, so that a release wakes a waiter at once.
+	c := newClient(t, mysqllock.WithTiming(fastTiming))
 	locktest.Run(t, locktest.Backend{
 		NewLock: func(t testing.TB, name, identity string) lock.Lock {
-			return newLock(t, name, identity, mysqllock.WithTiming(fastTiming))
+			return newLock(t, c, name, identity)
 		},
 		// Free the row behind the holder's back, as an operator would.
 		Interrupt: func(t testing.TB, name, _ string) {
@@ -37,9 +40,20 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func newLock(t testing.TB, name, identity string, opts ...mysqllock.Option) *mysqllock.Lock {
+// newClient returns a Client on the test database.
+func newClient(t testing.TB, opts ...mysqllock.Option) *mysqllock.Client {
 	t.Helper()
-	l, err := mysqllock.New(db, name, identity, opts...)
+	c, err := mysqllock.NewClient(db, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// newLock returns identity's Lock on name, made by c.
+func newLock(t testing.TB, c *mysqllock.Client, name, identity string, opts ...mysqllock.Option) *mysqllock.Lock {
+	t.Helper()
+	l, err := c.NewLock(name, identity, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,11 +112,12 @@ func (c skewedClock) Until(t time.Time) time.Duration { return t.Sub(c.Now()) }
 // wake at its expiry instant, and take it then.
 func TestExpiryIsJudgedByServerClock(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
+	c := newClient(t)
 	exec(t, "INSERT INTO leaderkit_locks (name, holder, term, renewed_at, expires_at)"+
 		" VALUES (?, 'ghost', 7, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6) + INTERVAL 1500000 MICROSECOND)", name)
 	rc := clockwork.NewRealClock()
-	ahead := newLock(t, name, "ahead", mysqllock.WithTiming(slowRetry), mysqllock.WithClock(skewedClock{rc, 24 * time.Hour}))
-	behind := newLock(t, name, "behind", mysqllock.WithTiming(slowRetry), mysqllock.WithClock(skewedClock{rc, -24 * time.Hour}))
+	ahead := newLock(t, c, name, "ahead", mysqllock.WithTiming(slowRetry), mysqllock.WithClock(skewedClock{rc, 24 * time.Hour}))
+	behind := newLock(t, c, name, "behind", mysqllock.WithTiming(slowRetry), mysqllock.WithClock(skewedClock{rc, -24 * time.Hour}))
 
 	_, err := ahead.TryAcquire(ctx)
 	wantHeld(t, err, "ghost", 7)
@@ -134,9 +149,10 @@ func TestExpiryIsJudgedByServerClock(t *testing.T) {
 // long before the lease would expire.
 func TestWaitReadsAgainEachRetryPeriod(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
-	holder := newLock(t, name, "holder", mysqllock.WithTiming(slowRetry))
+	c := newClient(t)
+	holder := newLock(t, c, name, "holder", mysqllock.WithTiming(slowRetry))
 	waiterTiming := lock.Timing{LeaseDuration: 6 * time.Second, RenewDeadline: 4 * time.Second, RetryPeriod: time.Second}
-	waiter := newLock(t, name, "waiter", mysqllock.WithTiming(waiterTiming))
+	waiter := newLock(t, c, name, "waiter", mysqllock.WithTiming(waiterTiming))
 	lease, err := holder.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -155,12 +171,13 @@ func TestWaitReadsAgainEachRetryPeriod(t *testing.T) {
 	}
 }
 
-// A release by a Lock of the same process wakes the waiter at once, not at
+// A release by a Lock of the same Client wakes the waiter at once, not at
 // its next periodic read.
-func TestReleaseInProcessWakesWaiterAtOnce(t *testing.T) {
+func TestReleaseWakesWaiterOfTheSameClientAtOnce(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
-	a := newLock(t, name, "a", mysqllock.WithTiming(slowRetry))
-	b := newLock(t, name, "b", mysqllock.WithTiming(slowRetry))
+	c := newClient(t)
+	a := newLock(t, c, name, "a", mysqllock.WithTiming(slowRetry))
+	b := newLock(t, c, name, "b", mysqllock.WithTiming(slowRetry))
 	lease, err := a.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +197,9 @@ func TestReleaseInProcessWakesWaiterAtOnce(t *testing.T) {
 	if next == nil {
 		return
 	}
-	if waited := time.Since(released); waited >= slowRetry.RetryPeriod {
+	// b read the row about 200 ms before the release, so its next periodic
+	// read comes up to that much less than a RetryPeriod after it.
+	if waited := time.Since(released); waited >= slowRetry.RetryPeriod/2 {
 		t.Errorf("b acquired %v after the release: not woken", waited)
 	}
 	release(t, next)
@@ -191,11 +210,12 @@ func TestReleaseInProcessWakesWaiterAtOnce(t *testing.T) {
 // is lost, and its Release leaves the new lease alone.
 func TestSameIdentityTakesOverWithNewTerm(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
-	first, err := newLock(t, name, "a", mysqllock.WithTiming(fastTiming)).TryAcquire(ctx)
+	c := newClient(t)
+	first, err := newLock(t, c, name, "a", mysqllock.WithTiming(fastTiming)).TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := newLock(t, name, "a", mysqllock.WithTiming(fastTiming)).TryAcquire(ctx)
+	second, err := newLock(t, c, name, "a", mysqllock.WithTiming(fastTiming)).TryAcquire(ctx)
 	if err != nil {
 		t.Fatalf("second TryAcquire by the same identity: %v", err)
 	}
@@ -211,7 +231,7 @@ func TestSameIdentityTakesOverWithNewTerm(t *testing.T) {
 		t.Errorf("older lease Err = %v, want ErrLost", first.Err())
 	}
 	release(t, first)
-	if rec, err := newLock(t, name, "x").Holder(ctx); err != nil || rec.Holder != "a" || rec.Term != second.Term() {
+	if rec, err := newLock(t, c, name, "x").Holder(ctx); err != nil || rec.Holder != "a" || rec.Term != second.Term() {
 		t.Errorf("Holder = %+v, %v; want a with term %d", rec, err, second.Term())
 	}
 	release(t, second)
@@ -221,8 +241,9 @@ func TestSameIdentityTakesOverWithNewTerm(t *testing.T) {
 // server's clock; the lease still ends as released.
 func TestCancelledReleaseLeavesRowToExpire(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
-	a := newLock(t, name, "a", mysqllock.WithTiming(fastTiming))
-	b := newLock(t, name, "b", mysqllock.WithTiming(fastTiming))
+	c := newClient(t)
+	a := newLock(t, c, name, "a", mysqllock.WithTiming(fastTiming))
+	b := newLock(t, c, name, "b", mysqllock.WithTiming(fastTiming))
 	lease, err := a.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -254,8 +275,9 @@ func TestCancelledReleaseLeavesRowToExpire(t *testing.T) {
 // higher term.
 func TestServerKilledWhileLeading(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
-	a := newLock(t, name, "a", mysqllock.WithTiming(fastTiming))
-	b := newLock(t, name, "b", mysqllock.WithTiming(fastTiming))
+	c := newClient(t)
+	a := newLock(t, c, name, "a", mysqllock.WithTiming(fastTiming))
+	b := newLock(t, c, name, "b", mysqllock.WithTiming(fastTiming))
 	lease, err := a.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -298,4 +320,52 @@ func TestServerKilledWhileLeading(t *testing.T) {
 		t.Errorf("after a's late Release, Holder = %+v, %v; want b", rec, err)
 	}
 	release(t, next)
+}
+
+// Wake-ups stay within a Client: a waiter sleeping on its clock (a fake
+// one here, so that only a wake-up or an advance of that clock can end its
+// sleep) is woken by a release through a Lock of its own Client, but not
+// by one through another Client, which it sees at its next read, one
+// RetryPeriod later.
+func TestWakeUpsStayWithinAClient(t *testing.T) {
+	for _, sameClient := range []bool{true, false} {
+		t.Run(fmt.Sprintf("same client %v", sameClient), func(t *testing.T) {
+			ctx, name := testContext(t), uniqueName(t)
+			waiterClient, holderClient := newClient(t), newClient(t)
+			if sameClient {
+				holderClient = waiterClient
+			}
+			clock := clockwork.NewFakeClock()
+			holder := newLock(t, holderClient, name, "holder", mysqllock.WithTiming(slowRetry))
+			waiter := newLock(t, waiterClient, name, "waiter", mysqllock.WithTiming(slowRetry), mysqllock.WithClock(clock))
+			lease, err := holder.TryAcquire(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- waiter.Wait(ctx, lock.Record{Holder: "holder", Term: lease.Term()}) }()
+			if err := clock.BlockUntilContext(ctx, 1); err != nil { // the waiter read the row and sleeps
+				t.Fatal(err)
+			}
+			release(t, lease)
+			select {
+			case err := <-done:
+				if !sameClient {
+					t.Fatalf("Wait = %v before its next read: woken by another Client's release", err)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			case <-time.After(time.Second):
+				if sameClient {
+					t.Fatal("Wait not woken by the release through its own Client")
+				}
+			}
+			clock.Advance(slowRetry.RetryPeriod) // the next read
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

@@ -2,7 +2,6 @@ package mysqllock
 
 import (
 	"context"
-	"sync"
 
 	"github.com/leaderkit/leaderkit/lock"
 )
@@ -14,10 +13,10 @@ import (
 // it reads the row (with the lease time left, computed by the server) and
 // sleeps until the earliest of the expiry instant (this candidate's
 // observation plus the time left), a release or acquisition of the same lock
-// by a Lock of this process (of any *sql.DB, same table and name), and one
-// RetryPeriod. Only changes made by other processes are therefore seen late,
-// by up to one RetryPeriod: across processes this backend polls, once per
-// RetryPeriod at most.
+// (same table and name) by a Lock of the same [Client], and one
+// RetryPeriod. Changes made through other Clients or by other processes are
+// therefore seen late, by up to one RetryPeriod: beyond its Client this
+// backend polls, once per RetryPeriod at most.
 //
 // When ctx ends first it returns an error wrapping context.Cause(ctx).
 func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
@@ -25,64 +24,39 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 		return lock.ContextError(ctx, "mysql wait")
 	}
 	for {
-		// Subscribe before reading, so that a change right after the read
-		// is not missed.
-		woken := subscribe(l.table, l.name)
-		cur, remaining, err := l.read(ctx)
-		if err != nil {
-			return opError(ctx, "wait", err)
+		changed, err := l.readOrSleep(ctx, seen)
+		if changed || err != nil {
+			return err
 		}
-		if cur != seen {
-			return nil
-		}
-		next := l.timing.RetryPeriod // another process's change is seen by reading again
-		if !cur.Free() {
-			next = min(remaining, next) // or at the expiry instant
-		}
-		timer := l.clock.NewTimer(next)
-		select {
-		case <-woken:
-		case <-timer.Chan():
-		case <-ctx.Done():
-			timer.Stop()
-			return lock.ContextError(ctx, "mysql wait")
-		}
-		timer.Stop()
 	}
 }
 
-// wakeKey names a lock across the databases of this process: a release in
-// another database with the same table and name wakes waiters early, which
-// is harmless, as they read the row again.
-type wakeKey struct{ table, name string }
-
-// wakeups holds, for each lock with waiters in this process, a channel that
-// is closed at its next release or acquisition.
-var wakeups = struct {
-	sync.Mutex
-	m map[wakeKey]chan struct{}
-}{m: map[wakeKey]chan struct{}{}}
-
-// subscribe returns a channel closed at the next wake of the lock.
-func subscribe(table, name string) <-chan struct{} {
-	wakeups.Lock()
-	defer wakeups.Unlock()
-	k := wakeKey{table, name}
-	ch, ok := wakeups.m[k]
-	if !ok {
-		ch = make(chan struct{})
-		wakeups.m[k] = ch
+// readOrSleep reads the row once and reports whether it differs from seen;
+// when it does not, it sleeps first, until a wake-up from the Client, the
+// expiry instant or one RetryPeriod.
+func (l *Lock) readOrSleep(ctx context.Context, seen lock.Record) (changed bool, err error) {
+	// Subscribe before reading, so that a change right after the read is
+	// not missed.
+	w := l.client.subscribe(l.table, l.name)
+	defer l.client.unsubscribe(l.table, l.name, w)
+	cur, remaining, err := l.read(ctx)
+	if err != nil {
+		return false, opError(ctx, "wait", err)
 	}
-	return ch
-}
-
-// wake wakes the waiters of the lock in this process.
-func wake(table, name string) {
-	wakeups.Lock()
-	defer wakeups.Unlock()
-	k := wakeKey{table, name}
-	if ch, ok := wakeups.m[k]; ok {
-		close(ch)
-		delete(wakeups.m, k)
+	if cur != seen {
+		return true, nil
 	}
+	next := l.timing.RetryPeriod // another Client's change is seen by reading again
+	if !cur.Free() {
+		next = min(remaining, next) // or at the expiry instant
+	}
+	timer := l.clock.NewTimer(next)
+	defer timer.Stop()
+	select {
+	case <-w.ch:
+	case <-timer.Chan():
+	case <-ctx.Done():
+		return false, lock.ContextError(ctx, "mysql wait")
+	}
+	return false, nil
 }

@@ -70,6 +70,7 @@ func TestTableNamesAreValidated(t *testing.T) {
 // the case of its name; its notification channel keeps that case, and the
 // longest table name still makes a valid channel.
 func TestCreateTableWithCustomName(t *testing.T) {
+	c := newClient(t)
 	ctx := testContext(t)
 	stmt, err := pglock.CreateTableSQL("Custom_Locks")
 	if err != nil || !strings.HasPrefix(stmt, `CREATE TABLE IF NOT EXISTS "Custom_Locks" (`) {
@@ -82,8 +83,8 @@ func TestCreateTableWithCustomName(t *testing.T) {
 			}
 		}
 		name := uniqueName(t)
-		a := newLock(t, name, "a", pglock.WithTable(table), pglock.WithTiming(slowRetry))
-		b := newLock(t, name, "b", pglock.WithTable(table), pglock.WithTiming(slowRetry))
+		a := newLock(t, c, name, "a", pglock.WithTable(table), pglock.WithTiming(slowRetry))
+		b := newLock(t, c, name, "b", pglock.WithTable(table), pglock.WithTiming(slowRetry))
 		if a.Table() != table {
 			t.Errorf("Table() = %q, want %q", a.Table(), table)
 		}
@@ -107,7 +108,8 @@ func TestCreateTableWithCustomName(t *testing.T) {
 
 // A missing table is a backend error that says how to create it.
 func TestMissingTableIsExplained(t *testing.T) {
-	l := newLock(t, "job", "a", pglock.WithTable("no_such_table"))
+	c := newClient(t)
+	l := newLock(t, c, "job", "a", pglock.WithTable("no_such_table"))
 	_, err := l.TryAcquire(testContext(t))
 	if !errors.Is(err, lock.ErrBackend) || !strings.Contains(err.Error(), "CreateTable") {
 		t.Errorf("TryAcquire on a missing table = %v, want a backend error naming CreateTable", err)
@@ -117,22 +119,76 @@ func TestMissingTableIsExplained(t *testing.T) {
 // Names are compared byte for byte: case and trailing spaces make different
 // locks.
 func TestNamesAreExact(t *testing.T) {
+	c := newClient(t)
 	ctx := testContext(t)
 	base := uniqueName(t)
 	var leases []lock.Lease
 	for _, name := range []string{base, strings.ToUpper(base), base + " "} {
-		lease, err := newLock(t, name, "a", pglock.WithTiming(fastTiming)).TryAcquire(ctx)
+		lease, err := newLock(t, c, name, "a", pglock.WithTiming(fastTiming)).TryAcquire(ctx)
 		if err != nil {
 			t.Fatalf("TryAcquire %q: %v", name, err)
 		}
 		leases = append(leases, lease)
 	}
 	for _, name := range []string{base, strings.ToUpper(base), base + " "} {
-		if _, err := newLock(t, name, "A").TryAcquire(ctx); !errors.Is(err, lock.ErrHeld) {
+		if _, err := newLock(t, c, name, "A").TryAcquire(ctx); !errors.Is(err, lock.ErrHeld) {
 			t.Errorf("TryAcquire %q by another identity = %v, want ErrHeld", name, err)
 		}
 	}
 	for _, l := range leases {
 		release(t, l)
+	}
+}
+
+// NewClient refuses a nil pool and invalid options; its options are the
+// defaults of its Locks, which NewLock's own options override, and NewLock
+// checks the result as New does.
+func TestClientOptionsAreDefaults(t *testing.T) {
+	ctx := testContext(t)
+	if c, err := pglock.NewClient(nil); c != nil || !errors.Is(err, lock.ErrInvalidConfig) || err.Error() != "pglock: pool <nil> must not be nil" {
+		t.Errorf("NewClient(nil) = %v, %v; want a *lock.ConfigError about pool", c, err)
+	}
+	for _, opt := range []pglock.Option{pglock.WithTable("x; DROP TABLE y"), pglock.WithTiming(lock.Timing{}), pglock.WithClock(nil)} {
+		if c, err := pglock.NewClient(pool, opt); c != nil || !errors.Is(err, lock.ErrInvalidConfig) {
+			t.Errorf("NewClient with a bad option = %v, %v; want ErrInvalidConfig", c, err)
+		}
+	}
+	const table = "client_defaults"
+	if err := pglock.CreateTable(ctx, pool, table); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, pglock.WithTable(table), pglock.WithTiming(fastTiming))
+	name := uniqueName(t)
+	l := newLock(t, c, name, "a")
+	if l.Table() != table {
+		t.Errorf("Table() = %q, want the Client's %q", l.Table(), table)
+	}
+	lease, err := l.TryAcquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leaseMicros int64
+	if err := pool.QueryRow(ctx, "SELECT (EXTRACT(EPOCH FROM expires_at - renewed_at) * 1000000)::bigint FROM "+table+" WHERE name = $1", name).Scan(&leaseMicros); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Duration(leaseMicros) * time.Microsecond; got != fastTiming.LeaseDuration {
+		t.Errorf("lease of %v, want the Client's %v", got, fastTiming.LeaseDuration)
+	}
+	release(t, lease)
+	if l := newLock(t, c, name, "a", pglock.WithTable(pglock.DefaultTable)); l.Table() != pglock.DefaultTable {
+		t.Errorf("Table() = %q, want NewLock's %q", l.Table(), pglock.DefaultTable)
+	}
+	for _, bad := range []struct {
+		name string
+		opts []pglock.Option
+		want string
+	}{
+		{"", nil, `pglock: name "" must not be empty`},
+		{"job", []pglock.Option{pglock.WithClock(nil)}, "pglock: clock <nil> must not be nil"},
+		{"job", []pglock.Option{pglock.WithTable("1x")}, "pglock: table \"1x\" must match ^[A-Za-z_][A-Za-z0-9_]{0,52}$"},
+	} {
+		if l, err := c.NewLock(bad.name, "a", bad.opts...); l != nil || !errors.Is(err, lock.ErrInvalidConfig) || err.Error() != bad.want {
+			t.Errorf("NewLock(%q) = %v, %v; want %q", bad.name, l, err, bad.want)
+		}
 	}
 }

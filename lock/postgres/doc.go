@@ -3,6 +3,20 @@
 // that row judged by the database server's clock, and waiters are woken by
 // LISTEN/NOTIFY.
 //
+// # Clients and locks
+//
+// A [Client], made by [NewClient] over a *pgxpool.Pool, makes the [Lock]
+// handles of the process on that pool ([Client.NewLock]), and holds what
+// they share: the connection their waiters listen on (see Waiting). The
+// package itself holds no state: what Locks share, they share through their
+// Client. [New] is a shorthand for a Lock with a Client of its own. A Client
+// needs no closing: it holds a connection, and runs a goroutine, only while
+// some of its Locks wait.
+//
+//	client, err := pglock.NewClient(pool, pglock.WithTiming(timing))
+//	...
+//	l, err := client.NewLock("nightly-report", "replica-1")
+//
 // # Model
 //
 //   - Acquisition is one statement (INSERT ... ON CONFLICT DO UPDATE ...
@@ -32,18 +46,21 @@
 //   - Expiry is judged by the server only: statements compare expires_at
 //     with clock_timestamp(), and a waiter sleeps for the time left as the
 //     server computed it (in the same query), counted from its own
-//     observation on its local monotonic clock. Client clocks are never
+//     observation on its local monotonic clock. Candidates' clocks are never
 //     compared with server timestamps, so their offsets do not matter.
 //
 // # Waiting
 //
 // [Lock.Wait] never polls: it returns on a notification about its lock or at
-// the lease's expiry instant. A released lock is therefore taken at once, and
-// an expired one at the instant the server deems it expired. The waiters of a
-// process on one pool and table share one pooled connection in LISTEN, so
-// that however many candidates wait, the pool keeps connections for the
-// holder's renewals. A pooler in transaction mode (such as PgBouncer's)
-// cannot carry LISTEN; use session mode or a direct connection.
+// the lease's expiry instant. A released lock is therefore taken at once,
+// whichever Client or process released it, and an expired one at the instant
+// the server deems it expired. The waiters among the Locks of one Client
+// on one table share one pooled connection in LISTEN, so that however many
+// candidates wait, the pool keeps connections for the holder's renewals;
+// waiters of different Clients hold a connection each, so make the Locks of
+// a process on one pool with one Client. A pooler in transaction mode (such
+// as PgBouncer's) cannot carry LISTEN; use session mode or a direct
+// connection.
 //
 // # Guarantees
 //

@@ -24,7 +24,7 @@ func (le *lease) Err() error            { return le.renewal.Err() }
 // changed means the lease is gone.
 func (le *lease) renew(ctx context.Context) error {
 	l := le.lock
-	tag, err := l.pool.Exec(ctx, l.q.renew, l.name, l.identity, int64(le.term), l.timing.LeaseDuration.Microseconds())
+	tag, err := l.client.pool.Exec(ctx, l.q.renew, l.name, l.identity, int64(le.term), l.timing.LeaseDuration.Microseconds())
 	if err != nil {
 		return opError(ctx, "renew", err)
 	}
@@ -44,7 +44,7 @@ func (le *lease) Release(ctx context.Context) error {
 		return nil
 	}
 	l := le.lock
-	if _, err := l.pool.Exec(ctx, l.q.release, l.name, l.identity, int64(le.term), l.q.channel); err != nil {
+	if _, err := l.client.pool.Exec(ctx, l.q.release, l.name, l.identity, int64(le.term), l.q.channel); err != nil {
 		return fmt.Errorf("pglock: release: row left to expire: %w", opError(ctx, "release", err))
 	}
 	return nil

@@ -3,7 +3,6 @@ package pglock
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,33 +13,24 @@ import (
 // instead.
 const listenerCleanupTimeout = time.Second
 
-// A listener holds one connection of a pool in LISTEN on one channel, for all
-// the waiters of this process on that pool and channel, and forwards each
-// notification to the waiters of the lock it names. It runs while it has
-// waiters: the first one starts it, the last one stops it. Sharing it keeps
-// waiters from taking the pool's connections away from holders' renewals.
+// A listener holds one connection of its Client's pool in LISTEN on one
+// channel, for all the waiters among the Client's Locks on that channel's
+// table, and forwards each notification to the waiters of the lock it names.
+// It runs while it has waiters: the first one starts it, the last one stops
+// it. Sharing it keeps waiters from taking the pool's connections away from
+// holders' renewals.
 type listener struct {
-	key    listenerKey
-	cancel context.CancelFunc
-	ready  chan struct{} // closed once LISTEN is in effect
-	dead   chan struct{} // closed when the listener fails; err says why
-	err    error         // set before dead is closed
+	client  *Client
+	channel string
+	cancel  context.CancelFunc
+	ready   chan struct{} // closed once LISTEN is in effect
+	dead    chan struct{} // closed when the listener fails; err says why
+	err     error         // set before dead is closed
 
-	// Guarded by listeners.mu.
+	// Guarded by client.mu.
 	waiters map[string]map[*subscription]struct{} // by lock name
 	count   int
 }
-
-type listenerKey struct {
-	pool    *pgxpool.Pool
-	channel string
-}
-
-// listeners holds the running listeners of this process.
-var listeners = struct {
-	mu sync.Mutex
-	m  map[listenerKey]*listener
-}{m: map[listenerKey]*listener{}}
 
 // A subscription is one waiter's interest in one lock's notifications.
 type subscription struct {
@@ -49,24 +39,25 @@ type subscription struct {
 	notified chan struct{} // receives (buffered) when the lock changed
 }
 
-// subscribe registers interest in notifications about name on channel and
-// returns once the listener's LISTEN is in effect, so that every change
-// committed after it returns is notified. The caller must call close.
-func subscribe(ctx context.Context, pool *pgxpool.Pool, channel, listen, unlisten, name string) (*subscription, error) {
-	key := listenerKey{pool, channel}
-	listeners.mu.Lock()
-	l, ok := listeners.m[key]
+// subscribe registers interest in notifications about name on the channel
+// of q's table and returns once the listener's LISTEN is in effect, so that
+// every change committed after it returns is notified. The caller must call
+// close.
+func (c *Client) subscribe(ctx context.Context, q queries, name string) (*subscription, error) {
+	c.mu.Lock()
+	l, ok := c.listeners[q.channel]
 	if !ok {
 		lctx, cancel := context.WithCancel(context.Background())
 		l = &listener{
-			key:     key,
+			client:  c,
+			channel: q.channel,
 			cancel:  cancel,
 			ready:   make(chan struct{}),
 			dead:    make(chan struct{}),
 			waiters: map[string]map[*subscription]struct{}{},
 		}
-		listeners.m[key] = l
-		go l.run(lctx, listen, unlisten)
+		c.listeners[q.channel] = l
+		go l.run(lctx, q.listen, q.unlisten)
 	}
 	s := &subscription{l: l, name: name, notified: make(chan struct{}, 1)}
 	if l.waiters[name] == nil {
@@ -74,7 +65,7 @@ func subscribe(ctx context.Context, pool *pgxpool.Pool, channel, listen, unliste
 	}
 	l.waiters[name][s] = struct{}{}
 	l.count++
-	listeners.mu.Unlock()
+	c.mu.Unlock()
 
 	select {
 	case <-l.ready:
@@ -91,8 +82,8 @@ func subscribe(ctx context.Context, pool *pgxpool.Pool, channel, listen, unliste
 // close ends the subscription; the last one stops the listener.
 func (s *subscription) close() {
 	l := s.l
-	listeners.mu.Lock()
-	defer listeners.mu.Unlock()
+	l.client.mu.Lock()
+	defer l.client.mu.Unlock()
 	set := l.waiters[s.name]
 	if _, ok := set[s]; !ok {
 		return
@@ -103,9 +94,7 @@ func (s *subscription) close() {
 	}
 	l.count--
 	if l.count == 0 {
-		if listeners.m[l.key] == l {
-			delete(listeners.m, l.key)
-		}
+		l.forget()
 		l.cancel()
 	}
 }
@@ -113,7 +102,7 @@ func (s *subscription) close() {
 // run holds a connection in LISTEN and forwards notifications until ctx is
 // cancelled or the connection fails.
 func (l *listener) run(ctx context.Context, listen, unlisten string) {
-	conn, err := l.key.pool.Acquire(ctx)
+	conn, err := l.client.pool.Acquire(ctx)
 	if err != nil {
 		l.fail(err)
 		return
@@ -132,14 +121,14 @@ func (l *listener) run(ctx context.Context, listen, unlisten string) {
 			}
 			return
 		}
-		listeners.mu.Lock()
+		l.client.mu.Lock()
 		for s := range l.waiters[n.Payload] {
 			select {
 			case s.notified <- struct{}{}:
 			default: // already pending
 			}
 		}
-		listeners.mu.Unlock()
+		l.client.mu.Unlock()
 	}
 }
 
@@ -149,13 +138,19 @@ func (l *listener) fail(err error) {
 	if err == nil {
 		err = errors.New("listener stopped")
 	}
-	listeners.mu.Lock()
-	if listeners.m[l.key] == l {
-		delete(listeners.m, l.key)
-	}
-	listeners.mu.Unlock()
+	l.client.mu.Lock()
+	l.forget()
+	l.client.mu.Unlock()
 	l.err = err
 	close(l.dead)
+}
+
+// forget removes the listener from its Client, so that the next waiter
+// starts a new one. The caller holds client.mu.
+func (l *listener) forget() {
+	if l.client.listeners[l.channel] == l {
+		delete(l.client.listeners, l.channel)
+	}
 }
 
 // putListener stops conn listening and returns it to the pool, or closes it

@@ -3,21 +3,19 @@ package pglock
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
 )
 
 // Lock is one candidate's handle on one named lock, a row of a table in a
-// PostgreSQL database. It implements [lock.Lock] and is safe for concurrent
-// use.
+// PostgreSQL database, made by [Client.NewLock] or [New]. It implements
+// [lock.Lock] and is safe for concurrent use.
 type Lock struct {
-	pool     *pgxpool.Pool
+	client   *Client
 	name     string
 	identity string
 	table    string
@@ -31,42 +29,6 @@ var _ lock.Lock = (*Lock)(nil)
 // acquireAttempts bounds TryAcquire's retries when an acquisition fails but
 // the row read right after it is free: a holder released in between.
 const acquireAttempts = 3
-
-// New returns identity's handle on the lock called name, stored through
-// pool. It does no I/O: the table must exist (see [CreateTable]). Name and
-// identity must be non-empty valid UTF-8 of at most [MaxNameLen] bytes
-// without NUL. Invalid input yields a *lock.ConfigError naming the field.
-//
-// The pool must connect to PostgreSQL directly or through a pooler in
-// session mode: Wait holds one of its connections in LISTEN.
-func New(pool *pgxpool.Pool, name, identity string, opts ...Option) (*Lock, error) {
-	c := defaultConfig()
-	for _, o := range opts {
-		o(&c)
-	}
-	var err error
-	switch {
-	case pool == nil:
-		err = &lock.ConfigError{Field: "pool", Value: nil, Rule: "must not be nil"}
-	case c.clock == nil:
-		err = &lock.ConfigError{Field: "clock", Value: nil, Rule: "must not be nil"}
-	default:
-		err = errors.Join(validateText("name", name), validateText("identity", identity), validateTable(c.table), c.timing.Validate())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("pglock: %w", firstError(err))
-	}
-	return &Lock{pool: pool, name: name, identity: identity, table: c.table, timing: c.timing, clock: c.clock, q: newQueries(c.table)}, nil
-}
-
-// firstError returns the first error of a join, so that messages name one
-// field and errors.As finds it.
-func firstError(err error) error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()[0]
-	}
-	return err
-}
 
 // Identity returns the candidate identity.
 func (l *Lock) Identity() string { return l.identity }
@@ -89,7 +51,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 	for range acquireAttempts {
 		start := l.clock.Now()
 		var term int64
-		err := l.pool.QueryRow(ctx, l.q.acquire, l.name, l.identity, l.timing.LeaseDuration.Microseconds(), l.q.channel).Scan(&term, nil)
+		err := l.client.pool.QueryRow(ctx, l.q.acquire, l.name, l.identity, l.timing.LeaseDuration.Microseconds(), l.q.channel).Scan(&term, nil)
 		if err == nil {
 			le := &lease{lock: l, term: uint64(term)}
 			le.renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew)
@@ -98,7 +60,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return nil, opError(ctx, "acquire", err)
 		}
-		if seen, _, err = l.read(ctx, l.pool); err != nil {
+		if seen, _, err = l.read(ctx, l.client.pool); err != nil {
 			return nil, opError(ctx, "acquire", err)
 		}
 		if !seen.Free() && seen.Holder != l.identity {
@@ -116,7 +78,7 @@ func (l *Lock) Holder(ctx context.Context) (lock.Record, error) {
 	if ctx.Err() != nil {
 		return lock.Record{}, lock.ContextError(ctx, "postgres holder")
 	}
-	rec, _, err := l.read(ctx, l.pool)
+	rec, _, err := l.read(ctx, l.client.pool)
 	if err != nil {
 		return lock.Record{}, opError(ctx, "holder", err)
 	}

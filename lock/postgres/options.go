@@ -1,9 +1,11 @@
 package pglock
 
 import (
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
@@ -13,7 +15,8 @@ import (
 // entries and notification payloads small.
 const MaxNameLen = 255
 
-// Option configures a [Lock] made by [New].
+// Option configures a [Lock] made by [New] or [Client.NewLock], or sets a
+// default for the Locks of a [Client] made by [NewClient].
 type Option func(*config)
 
 type config struct {
@@ -48,6 +51,34 @@ func WithTiming(t lock.Timing) Option {
 // default is the real clock; it must not be nil.
 func WithClock(clock clockwork.Clock) Option {
 	return func(c *config) { c.clock = clock }
+}
+
+// validateClient checks a Client's pool and default options.
+func (c config) validateClient(pool *pgxpool.Pool) error {
+	switch {
+	case pool == nil:
+		return &lock.ConfigError{Field: "pool", Value: nil, Rule: "must not be nil"}
+	case c.clock == nil:
+		return &lock.ConfigError{Field: "clock", Value: nil, Rule: "must not be nil"}
+	}
+	return firstError(errors.Join(validateTable(c.table), c.timing.Validate()))
+}
+
+// validateLock checks a Lock's options, name and identity.
+func (c config) validateLock(name, identity string) error {
+	if c.clock == nil {
+		return &lock.ConfigError{Field: "clock", Value: nil, Rule: "must not be nil"}
+	}
+	return firstError(errors.Join(validateText("name", name), validateText("identity", identity), validateTable(c.table), c.timing.Validate()))
+}
+
+// firstError returns the first error of a join, so that messages name one
+// field and errors.As finds it.
+func firstError(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()[0]
+	}
+	return err
 }
 
 // validateText checks a name or identity.

@@ -26,9 +26,12 @@ var fastTiming = lock.Timing{LeaseDuration: 3 * time.Second, RenewDeadline: 2 * 
 var slowRetry = lock.Timing{LeaseDuration: 20 * time.Second, RenewDeadline: 12 * time.Second, RetryPeriod: 5 * time.Second}
 
 func TestConformance(t *testing.T) {
+	// The candidates share a Client, as the Locks of one process on one pool
+	// should, so that their waiters share one listening connection.
+	c := newClient(t, pglock.WithTiming(fastTiming))
 	locktest.Run(t, locktest.Backend{
 		NewLock: func(t testing.TB, name, identity string) lock.Lock {
-			return newLock(t, name, identity, pglock.WithTiming(fastTiming))
+			return newLock(t, c, name, identity)
 		},
 		// Free the row behind the holder's back, as an operator would.
 		Interrupt: func(t testing.TB, name, _ string) {
@@ -38,9 +41,20 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func newLock(t testing.TB, name, identity string, opts ...pglock.Option) *pglock.Lock {
+// newClient returns a Client on the test pool.
+func newClient(t testing.TB, opts ...pglock.Option) *pglock.Client {
 	t.Helper()
-	l, err := pglock.New(pool, name, identity, opts...)
+	c, err := pglock.NewClient(pool, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// newLock returns identity's Lock on name, made by c.
+func newLock(t testing.TB, c *pglock.Client, name, identity string, opts ...pglock.Option) *pglock.Lock {
+	t.Helper()
+	l, err := c.NewLock(name, identity, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,11 +113,12 @@ func (c skewedClock) Until(t time.Time) time.Duration { return t.Sub(c.Now()) }
 // wake at its expiry instant, and take it then.
 func TestExpiryIsJudgedByServerClock(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
+	c := newClient(t)
 	exec(t, "INSERT INTO leaderkit_locks (name, holder, term, renewed_at, expires_at)"+
 		" VALUES ($1, 'ghost', 7, clock_timestamp(), clock_timestamp() + interval '1.5 seconds')", name)
 	rc := clockwork.NewRealClock()
-	ahead := newLock(t, name, "ahead", pglock.WithTiming(slowRetry), pglock.WithClock(skewedClock{rc, 24 * time.Hour}))
-	behind := newLock(t, name, "behind", pglock.WithTiming(slowRetry), pglock.WithClock(skewedClock{rc, -24 * time.Hour}))
+	ahead := newLock(t, c, name, "ahead", pglock.WithTiming(slowRetry), pglock.WithClock(skewedClock{rc, 24 * time.Hour}))
+	behind := newLock(t, c, name, "behind", pglock.WithTiming(slowRetry), pglock.WithClock(skewedClock{rc, -24 * time.Hour}))
 
 	_, err := ahead.TryAcquire(ctx)
 	wantHeld(t, err, "ghost", 7)
@@ -135,6 +150,7 @@ func TestExpiryIsJudgedByServerClock(t *testing.T) {
 // expire; so does a bare UPDATE that notifies the channel as documented.
 func TestNotificationWakesWaiterAcrossConnections(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
+	c := newClient(t)
 	other, err := pgxpool.New(ctx, server.DSN())
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +160,7 @@ func TestNotificationWakesWaiterAcrossConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waiter := newLock(t, name, "waiter", pglock.WithTiming(slowRetry))
+	waiter := newLock(t, c, name, "waiter", pglock.WithTiming(slowRetry))
 	for _, by := range []string{"Release", "UPDATE and pg_notify"} {
 		lease, err := holder.TryAcquire(ctx)
 		if err != nil {
@@ -170,12 +186,13 @@ func TestNotificationWakesWaiterAcrossConnections(t *testing.T) {
 	}
 }
 
-// A release by a Lock of the same process wakes the waiter at once, not at
-// its next periodic read.
-func TestReleaseInProcessWakesWaiterAtOnce(t *testing.T) {
+// A release by a Lock of the same Client wakes the waiter at once, through
+// the Client's listener, not at the lease's expiry.
+func TestReleaseWakesWaiterOfTheSameClientAtOnce(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
-	a := newLock(t, name, "a", pglock.WithTiming(slowRetry))
-	b := newLock(t, name, "b", pglock.WithTiming(slowRetry))
+	c := newClient(t)
+	a := newLock(t, c, name, "a", pglock.WithTiming(slowRetry))
+	b := newLock(t, c, name, "b", pglock.WithTiming(slowRetry))
 	lease, err := a.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -206,11 +223,12 @@ func TestReleaseInProcessWakesWaiterAtOnce(t *testing.T) {
 // is lost, and its Release leaves the new lease alone.
 func TestSameIdentityTakesOverWithNewTerm(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
-	first, err := newLock(t, name, "a", pglock.WithTiming(fastTiming)).TryAcquire(ctx)
+	c := newClient(t)
+	first, err := newLock(t, c, name, "a", pglock.WithTiming(fastTiming)).TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := newLock(t, name, "a", pglock.WithTiming(fastTiming)).TryAcquire(ctx)
+	second, err := newLock(t, c, name, "a", pglock.WithTiming(fastTiming)).TryAcquire(ctx)
 	if err != nil {
 		t.Fatalf("second TryAcquire by the same identity: %v", err)
 	}
@@ -226,7 +244,7 @@ func TestSameIdentityTakesOverWithNewTerm(t *testing.T) {
 		t.Errorf("older lease Err = %v, want ErrLost", first.Err())
 	}
 	release(t, first)
-	if rec, err := newLock(t, name, "x").Holder(ctx); err != nil || rec.Holder != "a" || rec.Term != second.Term() {
+	if rec, err := newLock(t, c, name, "x").Holder(ctx); err != nil || rec.Holder != "a" || rec.Term != second.Term() {
 		t.Errorf("Holder = %+v, %v; want a with term %d", rec, err, second.Term())
 	}
 	release(t, second)
@@ -236,8 +254,9 @@ func TestSameIdentityTakesOverWithNewTerm(t *testing.T) {
 // server's clock; the lease still ends as released.
 func TestCancelledReleaseLeavesRowToExpire(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
-	a := newLock(t, name, "a", pglock.WithTiming(fastTiming))
-	b := newLock(t, name, "b", pglock.WithTiming(fastTiming))
+	c := newClient(t)
+	a := newLock(t, c, name, "a", pglock.WithTiming(fastTiming))
+	b := newLock(t, c, name, "b", pglock.WithTiming(fastTiming))
 	lease, err := a.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -269,8 +288,9 @@ func TestCancelledReleaseLeavesRowToExpire(t *testing.T) {
 // higher term.
 func TestServerKilledWhileLeading(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
-	a := newLock(t, name, "a", pglock.WithTiming(fastTiming))
-	b := newLock(t, name, "b", pglock.WithTiming(fastTiming))
+	c := newClient(t)
+	a := newLock(t, c, name, "a", pglock.WithTiming(fastTiming))
+	b := newLock(t, c, name, "b", pglock.WithTiming(fastTiming))
 	lease, err := a.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -315,9 +335,9 @@ func TestServerKilledWhileLeading(t *testing.T) {
 	release(t, next)
 }
 
-// Waiters share one listening connection, so that a small pool keeps
-// connections for the holder's renewals and release however many candidates
-// of the process wait; the release wakes them all.
+// The waiters of one Client share one listening connection, so that a
+// small pool keeps connections for the holder's renewals and release however
+// many candidates of the process wait; the release wakes them all.
 func TestManyWaitersOnASmallPool(t *testing.T) {
 	ctx, name := testContext(t), uniqueName(t)
 	cfg, err := pgxpool.ParseConfig(server.DSN())
@@ -330,13 +350,11 @@ func TestManyWaitersOnASmallPool(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer small.Close()
-	mk := func(id string) *pglock.Lock {
-		l, err := pglock.New(small, name, id, pglock.WithTiming(fastTiming))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
+	c, err := pglock.NewClient(small, pglock.WithTiming(fastTiming))
+	if err != nil {
+		t.Fatal(err)
 	}
+	mk := func(id string) *pglock.Lock { return newLock(t, c, name, id) }
 	lease, err := mk("holder").TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -364,4 +382,75 @@ func TestManyWaitersOnASmallPool(t *testing.T) {
 	if took := time.Since(released); took >= fastTiming.LeaseDuration {
 		t.Errorf("waiters returned %v after the release: not woken", took)
 	}
+}
+
+// A Client holds one listening connection while any of its Locks waits,
+// whatever their number, and gives it back to the pool when the last one
+// returns; waiters of two Clients hold one each.
+func TestListeningConnectionsPerClient(t *testing.T) {
+	ctx, name := testContext(t), uniqueName(t)
+	own, err := pgxpool.New(ctx, server.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	clients := make([]*pglock.Client, 2)
+	for i := range clients {
+		if clients[i], err = pglock.NewClient(own, pglock.WithTiming(slowRetry)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The holder uses the shared test pool, so that own's acquired
+	// connections are its listeners.
+	lease, err := newLock(t, newClient(t), name, "holder", pglock.WithTiming(slowRetry)).TryAcquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acquired := func(want int32, what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for own.Stat().AcquiredConns() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d connections of the pool acquired %s, want %d", own.Stat().AcquiredConns(), what, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	wait := func(ctx context.Context, c *pglock.Client, n int) chan error {
+		done := make(chan error, n)
+		for i := range n {
+			w := newLock(t, c, name, fmt.Sprintf("waiter-%d", i))
+			go func() { done <- w.Wait(ctx, lock.Record{Holder: "holder", Term: lease.Term()}) }()
+		}
+		return done
+	}
+
+	// Four waiters of one Client: one connection; cancelled, none.
+	wctx, cancel := context.WithCancel(ctx)
+	done := wait(wctx, clients[0], 4)
+	acquired(1, "while four waiters of one Client wait")
+	time.Sleep(200 * time.Millisecond)
+	acquired(1, "while four waiters of one Client wait")
+	cancel()
+	for range 4 {
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled Wait = %v, want context.Canceled", err)
+		}
+	}
+	acquired(0, "after the last waiter returned")
+
+	// Two waiters of each of two Clients: two connections; after the
+	// release has woken them all, none.
+	done = wait(ctx, clients[0], 2)
+	more := wait(ctx, clients[1], 2)
+	acquired(2, "while waiters of two Clients wait")
+	time.Sleep(200 * time.Millisecond)
+	acquired(2, "while waiters of two Clients wait")
+	release(t, lease)
+	for _, ch := range []chan error{done, done, more, more} {
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
+	}
+	acquired(0, "after the last waiter returned")
 }

@@ -14,9 +14,9 @@ import (
 // a notification about this lock (sent by every release and acquisition) or
 // for the expiry instant, its own observation plus the time left.
 //
-// All the waiters of a process on one pool and table share one listening
-// connection, taken from the pool by the first of them and returned, no
-// longer listening, when the last one returns.
+// All the waiters among the Locks of one [Client] on one table share one
+// listening connection, taken from the pool by the first of them and
+// returned, no longer listening, when the last one returns.
 //
 // Writers other than this package that change rows should notify the
 // channel too (pg_notify('leaderkit_<table>', name)); otherwise waiters see
@@ -27,13 +27,13 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 	if ctx.Err() != nil {
 		return lock.ContextError(ctx, "postgres wait")
 	}
-	sub, err := subscribe(ctx, l.pool, l.q.channel, l.q.listen, l.q.unlisten, l.name)
+	sub, err := l.client.subscribe(ctx, l.q, l.name)
 	if err != nil {
 		return opError(ctx, "wait", err)
 	}
 	defer sub.close()
 	for {
-		cur, remaining, err := l.read(ctx, l.pool)
+		cur, remaining, err := l.read(ctx, l.client.pool)
 		if err != nil {
 			return opError(ctx, "wait", err)
 		}
