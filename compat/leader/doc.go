@@ -60,8 +60,8 @@
 //     empty node name, an age or tick below 1 s, a nil OnError). Age must be
 //     between 3 s and 24 h.
 //   - The table changes: create leaderkit_locks with CreateMysqlLeaderTable,
-//     which now takes a context, or with CreateMysqlLeaderSQL, now a
-//     variable. Old nodes (table leader_election) and new nodes do not see
+//     which now takes a context, or with the CreateMysqlLeaderSQL constant.
+//     Old nodes (table leader_election) and new nodes do not see
 //     each other: stop every old node before the first new one starts, or
 //     accept two leaders during the rollout. Drop leader_election after it.
 //   - MysqlOpt is now Option. WithTick defaults to age × 2/15 (8 s for the
