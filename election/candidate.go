@@ -1,10 +1,12 @@
 package election
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/leaderkit/leaderkit/lock"
@@ -49,6 +51,9 @@ func (c *candidate) Identity() string { return c.lock.Identity() }
 
 // lead runs f as leader; lost reports that leadership was lost before f returned.
 func (c *candidate) lead(ctx context.Context, f func(context.Context) error) (finished bool, lost error, err error) {
+	if f == nil {
+		return false, nil, fmt.Errorf("election: %w", &lock.ConfigError{Field: "effect", Value: "nil", Rule: "must not be nil"})
+	}
 	select {
 	case c.turn <- struct{}{}:
 	case <-ctx.Done():
@@ -69,27 +74,39 @@ func (c *candidate) lead(ctx context.Context, f func(context.Context) error) (fi
 		defer close(watchDone)
 		select {
 		case <-lease.Done():
-			cancel(lease.Err())
+			cancel(cmp.Or(lease.Err(), lock.Lost("the lease ended")))
 		case <-guarded.Done():
 		}
 	}()
+	// finish ends the guarded context, stops the watcher and releases. It
+	// runs once f has returned, or while a panic in f unwinds, so that a
+	// failed effect never leaves the lock held and renewed.
+	finish := sync.OnceFunc(func() {
+		cancel(errEffectReturned)
+		<-watchDone
+		c.release(ctx, lease, log)
+	})
+	defer finish()
 
 	ferr := f(guarded)
-	cause := context.Cause(guarded)
-	cancel(errEffectReturned)
-	<-watchDone
+	// Whether leadership ended before f returned is the lease's state now,
+	// not whether the watcher goroutine has run yet.
+	select {
+	case <-lease.Done():
+		lost = cmp.Or(lease.Err(), lock.Lost("the lease ended"))
+	default:
+	}
+	finish()
 
-	c.release(ctx, lease, log)
-
-	if errors.Is(cause, lock.ErrLost) {
-		log.Warn("lost leadership", "cause", cause)
+	if errors.Is(lost, lock.ErrLost) {
+		log.Warn("lost leadership", "cause", lost, "effect_error", ferr)
 		if c.onLoss != nil {
-			c.onLoss(Loss{Identity: c.Identity(), Term: lease.Term(), Err: cause})
+			c.onLoss(Loss{Identity: c.Identity(), Term: lease.Term(), Err: lost})
 		}
-		return false, cause, nil
+		return false, lost, nil
 	}
 	if ctx.Err() != nil && ferr != nil {
-		return false, nil, fmt.Errorf("election: %w", context.Cause(ctx))
+		return false, nil, fmt.Errorf("election: %w (effect: %w)", context.Cause(ctx), ferr)
 	}
 	return true, nil, ferr
 }

@@ -157,8 +157,10 @@ func TestReleaseOnlyAfterEffectReturns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bStarted.Equal(aReturned) && !bStarted.After(aReturned) {
-			t.Errorf("b started at %v before a's effect returned at %v", bStarted, aReturned)
+		// b is woken by a's release, which follows a's return at once; waiting
+		// for expiry instead would start it 15 s later.
+		if !bStarted.Equal(aReturned) {
+			t.Errorf("b started at %v, want at a's return %v (released then, not before, not at expiry)", bStarted, aReturned)
 		}
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("a's RunAsLeader after cancel = %v, want context.Canceled", err)
@@ -290,8 +292,7 @@ func TestConcurrentCallsOnOneServiceTakeTurns(t *testing.T) {
 			go func() {
 				_, err := election.RunAsLeader(t.Context(), svc, func(context.Context) (int, error) {
 					n := inside.Add(1)
-					if n > most.Load() {
-						most.Store(n)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 					}
 					time.Sleep(time.Second)
 					inside.Add(-1)
@@ -363,5 +364,41 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		if _, err := election.NewLive(tt.lock, tt.policy, tt.opts...); err == nil {
 			t.Errorf("%s: NewLive accepted it", tt.name)
 		}
+	}
+}
+
+// A panicking effect releases leadership before the panic goes on.
+func TestPanickingEffectReleases(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := memory.NewStore()
+		svc := newService(t, store, "a")
+		func() {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Errorf("recovered %v, want the effect's panic", r)
+				}
+			}()
+			_, _ = election.RunAsLeader(t.Context(), svc, func(context.Context) (int, error) { panic("boom") })
+		}()
+		if rec := store.Record("job"); !rec.Free() {
+			t.Fatalf("record after a panicking effect = %+v, want released", rec)
+		}
+		got, err := election.RunAsLeader(t.Context(), svc, func(context.Context) (int, error) { return 7, nil })
+		if err != nil || got.OrEmpty() != 7 {
+			t.Fatalf("RunAsLeader after the panic = %v, %v; want Some(7)", got, err)
+		}
+	})
+}
+
+func TestNilServiceOrEffectIsRefused(t *testing.T) {
+	svc := newService(t, memory.NewStore(), "a")
+	if _, err := election.RunAsLeader[int](t.Context(), nil, func(context.Context) (int, error) { return 0, nil }); !errors.Is(err, lock.ErrInvalidConfig) {
+		t.Errorf("nil service: %v, want ErrInvalidConfig", err)
+	}
+	if _, err := election.RunAsLeader[int](t.Context(), svc, nil); !errors.Is(err, lock.ErrInvalidConfig) {
+		t.Errorf("nil effect: %v, want ErrInvalidConfig", err)
+	}
+	if _, err := svc.Lead(t.Context(), nil); !errors.Is(err, lock.ErrInvalidConfig) {
+		t.Errorf("Lead(nil): %v, want ErrInvalidConfig", err)
 	}
 }

@@ -2,12 +2,17 @@ package election
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/samber/mo"
+
+	"github.com/leaderkit/leaderkit/lock"
 )
 
 // Effect is work to run as leader. Its context is cancelled when leadership
-// ends; it should return promptly then.
+// ends; it should return promptly then. Leadership is released only after it
+// returns, so an effect that ignores its context keeps RunAsLeader (and the
+// lock, until its lease runs out) waiting.
 type Effect[A any] func(ctx context.Context) (A, error)
 
 // Service is one candidate for leadership. Implementations are safe for
@@ -36,7 +41,16 @@ type Service interface {
 //     wraps context.Cause(ctx)), or acquisition failures the retry schedule
 //     gave up on (matching ErrGaveUp). A [NewLive] service reports loss as an
 //     error too.
+//
+// A nil svc or f is refused with an error matching lock.ErrInvalidConfig. If
+// f panics, leadership is released before the panic goes on.
 func RunAsLeader[A any](ctx context.Context, svc Service, f Effect[A]) (mo.Option[A], error) {
+	switch {
+	case svc == nil:
+		return mo.None[A](), fmt.Errorf("election: %w", &lock.ConfigError{Field: "svc", Value: "nil", Rule: "must not be nil"})
+	case f == nil:
+		return mo.None[A](), fmt.Errorf("election: %w", &lock.ConfigError{Field: "f", Value: "nil", Rule: "must not be nil"})
+	}
 	var result A
 	finished, err := svc.Lead(ctx, func(ctx context.Context) error {
 		a, err := f(ctx)

@@ -2,11 +2,14 @@ package fxmodule
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"go.uber.org/fx"
 
 	"github.com/leaderkit/leaderkit/election"
+	"github.com/leaderkit/leaderkit/lock"
 )
 
 // runParams are what RunAsLeader takes from the graph.
@@ -24,7 +27,12 @@ type runParams struct {
 // application's lifetime, with the election.Service found in the graph and
 // the *slog.Logger, if one is provided. See the package documentation for
 // its life cycle.
+//
+// A nil f is refused when the application is built.
 func RunAsLeader[A any](f election.Effect[A]) fx.Option {
+	if f == nil {
+		return fx.Error(fmt.Errorf("fxmodule: RunAsLeader: %w", &lock.ConfigError{Field: "f", Value: "nil", Rule: "must not be nil"}))
+	}
 	return fx.Invoke(func(p runParams) {
 		lc, sd, svc, status, logger := p.Lifecycle, p.Shutdowner, p.Service, p.Status, p.Logger
 		if logger == nil {
@@ -61,7 +69,13 @@ func campaign[A any](ctx context.Context, svc election.Service, status *Status, 
 	guarded := func(ctx context.Context) (A, error) {
 		l, _ := election.LeadershipFrom(ctx)
 		status.set(l, true)
-		defer status.set(election.Leadership{}, false)
+		// Not leading from the moment leadership ends, even if f is slow to
+		// return.
+		stop := context.AfterFunc(ctx, func() { status.set(election.Leadership{}, false) })
+		defer func() {
+			stop()
+			status.set(election.Leadership{}, false)
+		}()
 		return f(ctx)
 	}
 	for {
@@ -69,6 +83,9 @@ func campaign[A any](ctx context.Context, svc election.Service, status *Status, 
 		switch {
 		case ctx.Err() != nil:
 			return // the application is stopping
+		case errors.Is(err, lock.ErrLost):
+			// A leader-for-life Service reports a loss as an error.
+			logger.Warn("leadership lost; campaigning again", "identity", svc.Identity(), "err", err)
 		case err != nil:
 			logger.Error("leader effect failed; shutting down", "identity", svc.Identity(), "err", err)
 			_ = sd.Shutdown(fx.ExitCode(1))

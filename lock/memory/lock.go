@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/leaderkit/leaderkit/lock"
 )
 
@@ -109,18 +111,25 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 		}
 		changed := r.changed
 		var expiry <-chan time.Time // a free record cannot expire: wait for a change
+		var timer clockwork.Timer
 		if !cur.Free() {
-			timer := s.clock.NewTimer(s.clock.Until(r.expiresAt))
-			defer timer.Stop()
+			timer = s.clock.NewTimer(s.clock.Until(r.expiresAt))
 			expiry = timer.Chan()
 		}
 		s.mu.Unlock()
 
+		var err error
 		select {
 		case <-changed:
 		case <-expiry:
 		case <-ctx.Done():
-			return lock.ContextError(ctx, "memory wait")
+			err = lock.ContextError(ctx, "memory wait")
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -158,6 +167,9 @@ func (le *lease) Release(ctx context.Context) error {
 		return nil
 	}
 	l := le.lock
+	if ctx.Err() != nil {
+		return fmt.Errorf("memory: record left to expire: %w", lock.ContextError(ctx, "memory release"))
+	}
 	if err := l.store.reach(ctx, l.identity, "release"); err != nil {
 		return fmt.Errorf("memory: record left to expire: %w", err)
 	}

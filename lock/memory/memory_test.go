@@ -96,7 +96,11 @@ func TestWaitWakesAtExpiry(t *testing.T) {
 		store := memory.NewStore()
 		a, b := mustLock(t, store, "job", "a"), mustLock(t, store, "job", "b")
 		store.Cut("a")
-		// a cannot even acquire while cut off; heal, acquire, cut again.
+		short, cancel := context.WithTimeout(ctx, time.Second)
+		if _, err := a.TryAcquire(short); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("TryAcquire while cut off = %v, want DeadlineExceeded", err)
+		}
+		cancel()
 		store.Heal("a")
 		lease, err := a.TryAcquire(ctx)
 		if err != nil {

@@ -31,9 +31,14 @@ type record struct {
 type StoreOption func(*Store)
 
 // WithClock sets the clock the store and its locks read time from. The
-// default is the real clock. Tests pass a clockwork.FakeClock.
+// default, also used when c is nil, is the real clock. Tests pass a
+// clockwork.FakeClock.
 func WithClock(c clockwork.Clock) StoreOption {
-	return func(s *Store) { s.clock = c }
+	return func(s *Store) {
+		if c != nil {
+			s.clock = c
+		}
+	}
 }
 
 // NewStore returns an empty Store.
