@@ -89,7 +89,7 @@ func ConfigMapLock(lockName string, retryPolicy schedule.Schedule[error], delete
 		if err != nil {
 			return nil, fmt.Errorf("election: ConfigMapLock %q: %w", lockName, err)
 		}
-		return live(l, retryPolicy, opts)
+		return LiveLayer(retryPolicy, opts...)(l)
 	}
 }
 
@@ -107,14 +107,6 @@ func CustomLeaderLock(lockName string, retryPolicy schedule.Schedule[error], del
 		if err != nil {
 			return nil, fmt.Errorf("election: CustomLeaderLock %q: %w", lockName, err)
 		}
-		return live(l, retryPolicy, opts)
+		return LiveLayer(retryPolicy, opts...)(l)
 	}
-}
-
-func live(l lock.Lock, retryPolicy schedule.Schedule[error], opts []Option) (Service, error) {
-	s, err := NewLive(l, retryPolicy, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
 }

@@ -33,6 +33,11 @@
 //     does not matter; a clock running much faster or slower than others does.
 //   - Release never frees a record that another candidate holds: it is
 //     conditional on the holder and the term.
+//   - Identities must be unique among live candidates. A lock held by the
+//     same identity counts as this candidate's (a restarted process takes
+//     it over with a new term), so two live processes sharing an identity
+//     depose each other in turn and can both act for up to a renewal
+//     period.
 //
 // # Errors
 //

@@ -73,7 +73,7 @@ func ContextError(ctx context.Context, op string) error {
 
 // ErrInvalidConfig matches errors reporting a configuration value that breaks
 // a rule. The error is a *ConfigError.
-var ErrInvalidConfig = errors.New("invalid configuration")
+var ErrInvalidConfig = errors.New("lock: invalid configuration")
 
 // ConfigError reports a configuration field whose value breaks a rule, as in
 // "RenewDeadline 12s must be less than LeaseDuration 10s".

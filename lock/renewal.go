@@ -43,8 +43,10 @@ type Renewal struct {
 
 // StartRenewal starts renewing a lease acquired by a request that started at
 // acquiredAt (read from clock before the request was sent). The first renewal
-// happens one RetryPeriod later. The caller must call Stop exactly once in
-// the end; until then a goroutine runs.
+// happens one RetryPeriod later. The caller must call Stop in the end (more
+// calls are harmless); until then, or until the lease is lost, a goroutine
+// runs. Stop waits for a renewal in progress, so a RenewFunc must honour its
+// context.
 func StartRenewal(clock clockwork.Clock, timing Timing, acquiredAt time.Time, renew RenewFunc) *Renewal {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Renewal{

@@ -101,7 +101,6 @@ func TestDroppedTable(t *testing.T) {
 			l := newLeader(t, d, "job", leader.WithAge(shortAge), leader.WithOnError(onError))
 			r := start(t, l)
 			eventually(t, 10*time.Second, "l leads", func() bool { return leads(l) })
-			pastFirstRenewal()
 
 			exec(t, d, "DROP TABLE leaderkit_locks")
 			for range 5 {

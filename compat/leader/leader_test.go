@@ -88,7 +88,6 @@ func TestNeverTwoLeadersAmongThreeNodes(t *testing.T) {
 		var cut int
 		eventually(t, 10*time.Second, "one node leads", func() bool { cut = current(); return cut >= 0 })
 		order = append(order, cut)
-		pastFirstRenewal()
 		proxies[cut].Stall()
 		var next int
 		took := eventually(t, 10*time.Second, "another node leads after the leader was cut off", func() bool {
@@ -125,7 +124,6 @@ func TestIsLeaderFalseOnceTheLeaderStopsRenewing(t *testing.T) {
 	start(t, a)
 	eventually(t, 10*time.Second, "a leads", func() bool { return leads(a) })
 	start(t, b)
-	pastFirstRenewal()
 
 	proxy.Stall()
 	stalled := time.Now()

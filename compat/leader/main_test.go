@@ -64,14 +64,6 @@ const (
 	longAge  = 30 * time.Second
 )
 
-// pastFirstRenewal waits until a leader that just took the lease with the
-// short age has renewed it at least once (one 400 ms tick, and a margin).
-// Tests cut a leader off only after that: lock.StartRenewal assigns its
-// deadline timer without holding its mutex, so a deadline that fires
-// before any renewal is a data race that the race detector reports in
-// lock/renewal.go (a backend bug, reported to its owners).
-func pastFirstRenewal() { time.Sleep(shortAge*2/15 + 300*time.Millisecond) }
-
 // openDB opens a pool on database dbName of the server at addr (the
 // server's own address, a proxy's, or a port nobody listens on).
 func openDB(t testing.TB, addr, dbName string) *sql.DB {

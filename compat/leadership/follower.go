@@ -23,7 +23,7 @@ const (
 
 // Follower follows the election of one key: it reports who leads it,
 // without taking part. Make one with [NewFollower], start it with
-// [FollowElection], end it with [Stop]. Its methods are safe for
+// [Follower.FollowElection], end it with [Follower.Stop]. Its methods are safe for
 // concurrent use; the zero Follower is not usable.
 type Follower struct {
 	lock lock.Lock

@@ -164,7 +164,7 @@ func (s *suite) mutualExclusion(t *testing.T) {
 	for i := range locks {
 		locks[i] = s.b.NewLock(t, name, fmt.Sprintf("candidate-%d", i))
 	}
-	errs := make(chan error, n)
+	errs := make(chan error, n*(rounds+1)) // room for every error: a sender never blocks
 	for _, l := range locks {
 		wg.Go(func() {
 			for range rounds {
@@ -232,17 +232,22 @@ func (s *suite) releaseWakesWaiter(t *testing.T) {
 	}
 	got := make(chan lock.Lease, 1)
 	failed := make(chan error, 1)
+	waiting := make(chan struct{})
 	go func() {
-		l, err := lock.Acquire(ctx, b)
+		l, err := lock.Acquire(ctx, signalWaiting(b, waiting))
 		if err != nil {
 			failed <- err
 			return
 		}
 		got <- l
 	}()
-	// Let beta start waiting; the check below holds however long this takes.
-	waitUntilHeld(t, ctx, b, "alpha")
-	time.Sleep(100 * time.Millisecond)
+	requireHolder(t, ctx, b, "alpha")
+	select {
+	case <-waiting:
+	case err := <-failed:
+		t.Fatalf("beta Acquire: %v", err)
+	}
+	time.Sleep(100 * time.Millisecond) // let beta's watch reach the server
 	released := time.Now()
 	release(t, lease)
 	select {
@@ -263,7 +268,8 @@ func (s *suite) releaseWakesWaiter(t *testing.T) {
 	}
 }
 
-func waitUntilHeld(t testing.TB, ctx context.Context, l lock.Lock, holder string) {
+// requireHolder fails the test unless l sees holder holding the lock.
+func requireHolder(t testing.TB, ctx context.Context, l lock.Lock, holder string) {
 	t.Helper()
 	rec, err := l.Holder(ctx)
 	if err != nil || rec.Holder != holder {
@@ -362,14 +368,20 @@ func (s *suite) cancelledContext(t *testing.T) {
 	// A blocked Acquire returns promptly once its context is cancelled.
 	blocked, cancelBlocked := context.WithCancel(ctx)
 	done := make(chan error, 1)
+	waiting := make(chan struct{})
 	go func() {
-		l, err := lock.Acquire(blocked, b)
+		l, err := lock.Acquire(blocked, signalWaiting(b, waiting))
 		if l != nil {
 			release(t, l)
 		}
 		done <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-waiting:
+	case err := <-done:
+		t.Fatalf("Acquire on a held lock returned before waiting: %v", err)
+	}
+	time.Sleep(100 * time.Millisecond) // let it block on the server
 	cancelBlocked()
 	select {
 	case err := <-done:
@@ -382,4 +394,34 @@ func (s *suite) cancelledContext(t *testing.T) {
 	if rec, err := a.Holder(ctx); err != nil || rec.Holder != "alpha" {
 		t.Errorf("after beta gave up, Holder = %+v, %v; want alpha", rec, err)
 	}
+}
+
+// signalWaiting wraps l so that entering Wait or a native Acquire closes
+// waiting (once).
+func signalWaiting(l lock.Lock, waiting chan struct{}) lock.Lock {
+	w := &signallingLock{Lock: l, signal: sync.OnceFunc(func() { close(waiting) })}
+	if a, ok := l.(lock.Acquirer); ok {
+		return &signallingAcquirer{signallingLock: w, acquirer: a}
+	}
+	return w
+}
+
+type signallingLock struct {
+	lock.Lock
+	signal func()
+}
+
+func (w *signallingLock) Wait(ctx context.Context, seen lock.Record) error {
+	w.signal()
+	return w.Lock.Wait(ctx, seen)
+}
+
+type signallingAcquirer struct {
+	*signallingLock
+	acquirer lock.Acquirer
+}
+
+func (w *signallingAcquirer) Acquire(ctx context.Context) (lock.Lease, error) {
+	w.signal()
+	return w.acquirer.Acquire(ctx)
 }
