@@ -62,16 +62,19 @@ func checkTTL(backend string, ttl, lo, hi time.Duration) error {
 	}
 }
 
-// fields maps the names backends give their inputs to the arguments of
-// [Backend.Lock] they come from.
-var fields = map[string]string{
-	"name":               "key",
-	"Prefix":             "key",
-	"Key":                "key",
-	"WithRoot":           "key",
-	"identity":           "node",
-	"TTL":                "ttl",
-	"WithSessionTimeout": "ttl",
+// argumentOf returns the argument of [Backend.Lock] that the input a backend
+// calls name comes from, and false for names it does not know.
+func argumentOf(name string) (string, bool) {
+	arg, ok := map[string]string{
+		"name":               "key",
+		"Prefix":             "key",
+		"Key":                "key",
+		"WithRoot":           "key",
+		"identity":           "node",
+		"TTL":                "ttl",
+		"WithSessionTimeout": "ttl",
+	}[name]
+	return arg, ok
 }
 
 // backendError returns the error of a backend's New: a *lock.ConfigError
@@ -82,7 +85,7 @@ func backendError(backend, key string, err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	field, ok := fields[ce.Field]
+	field, ok := argumentOf(ce.Field)
 	if !ok {
 		return fmt.Errorf("%s: %w", backend, ce)
 	}

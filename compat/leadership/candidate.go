@@ -31,9 +31,11 @@ const (
 	RetryMax  = 5 * time.Second
 )
 
-// retry is the schedule of retries after backend errors: 250 ms, 500 ms,
-// 1 s, 2 s, 4 s, 5 s, 5 s, ...
-var retry = schedule.Union(schedule.Exponential[error](RetryBase, 2), schedule.Spaced[error](RetryMax))
+// retry returns the schedule of retries after backend errors: 250 ms,
+// 500 ms, 1 s, 2 s, 4 s, 5 s, 5 s, ...
+func retry() schedule.Schedule[error] {
+	return schedule.Union(schedule.Exponential[error](RetryBase, 2), schedule.Spaced[error](RetryMax))
+}
 
 // Candidate runs for the leadership of one election, as node. Make one
 // with [NewCandidate], start it with [Candidate.RunForElection], end it
@@ -227,7 +229,7 @@ func (c *Candidate) report(err error) {
 // until ctx ends.
 func (c *Candidate) campaign(ctx context.Context) {
 	defer close(c.done)
-	backoff := retry.Driver(nil)
+	backoff := retry().Driver(nil)
 	for {
 		lease, err := lock.Acquire(ctx, c.lock)
 		if ctx.Err() != nil {
@@ -244,7 +246,7 @@ func (c *Candidate) campaign(ctx context.Context) {
 			}
 			continue
 		}
-		backoff = retry.Driver(nil)
+		backoff = retry().Driver(nil)
 		if c.lead(ctx, lease) {
 			c.yield(ctx)
 		}

@@ -134,7 +134,7 @@ func (f *Follower) Stop() {
 // until ctx ends.
 func (f *Follower) follow(ctx context.Context) {
 	defer close(f.done)
-	backoff := retry.Driver(nil)
+	backoff := retry().Driver(nil)
 	var (
 		prev  lock.Record
 		seen  bool          // prev is set
@@ -170,7 +170,7 @@ func (f *Follower) follow(ctx context.Context) {
 			}
 			continue
 		}
-		backoff = retry.Driver(nil)
+		backoff = retry().Driver(nil)
 	}
 }
 

@@ -17,7 +17,7 @@ var ErrMissingPermission = errors.New("kube: missing permission")
 
 // leaseVerbs are the verbs a LeaseLock needs on leases in
 // coordination.k8s.io: the rules of deploy/rbac/lease-role.yaml.
-var leaseVerbs = []string{"get", "watch", "create", "update"}
+func leaseVerbs() []string { return []string{"get", "watch", "create", "update"} }
 
 // CheckAccess asks the apiserver (SelfSubjectAccessReview, which every
 // authenticated user may create) whether this candidate may do all it needs
@@ -29,7 +29,7 @@ var leaseVerbs = []string{"get", "watch", "create", "update"}
 // clear error. A failed review is a *lock.BackendError.
 func (l *LeaseLock) CheckAccess(ctx context.Context) error {
 	var missing []string
-	for _, verb := range leaseVerbs {
+	for _, verb := range leaseVerbs() {
 		attrs := &authorizationv1.ResourceAttributes{
 			Namespace: l.namespace,
 			Verb:      verb,
