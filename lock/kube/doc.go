@@ -84,4 +84,17 @@
 // coordination.k8s.io in its namespace, and nothing else: it never lists,
 // patches or deletes. deploy/rbac/lease-role.yaml ships that Role.
 // [LoadContextInfo] also needs get on pods.
+//
+// # Leader-for-life locks
+//
+// [ConfigMapLock] and [LeaderLock] (a leaderkit.io/v1 custom resource,
+// deploy/crd/leaderlocks.yaml) are create-based: the lock object is created
+// with an ownerReference to the candidate's Pod and stays until it is
+// released or the Pod is deleted, when Kubernetes' garbage collector removes
+// it. A lock owned by the same Pod UID counts as held; one whose owner Pod is
+// gone, replaced, Failed, Evicted, Succeeded or on a Node NotReady beyond a
+// grace period is removed with UID and resourceVersion preconditions, a log
+// line and a Warning Event. The term is the object's resourceVersion at
+// creation. [ConfigMapLock] documents the guarantees in full; the Roles are
+// deploy/rbac/configmap-role.yaml and deploy/rbac/leaderlock-role.yaml.
 package kube
