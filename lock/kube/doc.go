@@ -1,6 +1,7 @@
 // Package kube implements leaderkit locks on Kubernetes: [LeaseLock] uses a
 // coordination.k8s.io/v1 Lease exactly as client-go's leader election does,
-// and [ContextInfo] tells a process which Pod and namespace it runs in.
+// [ConfigMapLock] and [LeaderLock] are leader-for-life locks owned by the
+// Pod, and [ContextInfo] tells a process which Pod and namespace it runs in.
 //
 // # The Lease record
 //
