@@ -7,6 +7,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"go.uber.org/goleak"
 
 	"github.com/leaderkit/leaderkit/lock"
@@ -128,7 +129,7 @@ func TestWaitWakesAtExpiry(t *testing.T) {
 func TestFakeClockDrivesRenewalAndExpiry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := t.Context()
-		clock := clockworkFake()
+		clock := clockwork.NewFakeClock()
 		store := memory.NewStore(memory.WithClock(clock))
 		a := mustLock(t, store, "job", "a")
 		lease, err := a.TryAcquire(ctx)
