@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/leaderkit/leaderkit/lock"
 	"github.com/leaderkit/leaderkit/schedule"
@@ -84,7 +83,7 @@ func (c *candidate) lead(ctx context.Context, f func(context.Context) error) (fi
 	finish := sync.OnceFunc(func() {
 		cancel(errEffectReturned)
 		<-watchDone
-		c.release(ctx, lease, log)
+		c.release(ctx, lease, log, lost != nil)
 	})
 	defer finish()
 
@@ -96,10 +95,12 @@ func (c *candidate) lead(ctx context.Context, f func(context.Context) error) (fi
 		lost = cmp.Or(lease.Err(), lock.Lost("the lease ended"))
 	default:
 	}
+	if errors.Is(lost, lock.ErrLost) {
+		log.Warn("lost leadership", "cause", lost, "effect_error", ferr)
+	}
 	finish()
 
 	if errors.Is(lost, lock.ErrLost) {
-		log.Warn("lost leadership", "cause", lost, "effect_error", ferr)
 		if c.onLoss != nil {
 			c.onLoss(Loss{Identity: c.Identity(), Term: lease.Term(), Err: lost})
 		}
@@ -113,11 +114,26 @@ func (c *candidate) lead(ctx context.Context, f func(context.Context) error) (fi
 
 var errEffectReturned = errors.New("election: effect returned")
 
-func (c *candidate) release(ctx context.Context, lease lock.Lease, log *slog.Logger) {
+// release releases lease and logs what that did: a lease that had already
+// ended as lost frees nothing (the lock contract), so it is not reported as
+// released; that loss is logged at Info, or at Debug when lossLogged says
+// the caller has reported it.
+func (c *candidate) release(ctx context.Context, lease lock.Lease, log *slog.Logger, lossLogged bool) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.releaseTimeout)
 	defer cancel()
 	if err := lease.Release(rctx); err != nil {
 		log.Warn("release failed; the lock is left to expire", "err", err)
+		c.notify(fmt.Errorf("%w: term %d: %w", ErrReleaseFailed, lease.Term(), err))
+		return
+	}
+	// After Release, Err is ErrReleased if Release ended the lease, and
+	// matches ErrLost if it had ended before: then nothing was released.
+	if ended := lease.Err(); errors.Is(ended, lock.ErrLost) {
+		level := slog.LevelInfo
+		if lossLogged {
+			level = slog.LevelDebug
+		}
+		log.Log(ctx, level, "nothing to release: leadership had already ended", "cause", ended)
 		return
 	}
 	log.Info("released leadership")
@@ -141,13 +157,17 @@ func (c *candidate) acquire(ctx context.Context) (lock.Lease, error) {
 		if !ok {
 			return nil, gaveUp(attempt, err)
 		}
+		c.notify(err)
 		c.opts.logger.Warn("acquisition failed; retrying", "identity", c.Identity(), "attempt", attempt, "delay", delay, "err", err)
-		timer := time.NewTimer(delay)
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, fmt.Errorf("election: acquiring: %w", context.Cause(ctx))
+		if err := schedule.Sleep(ctx, delay); err != nil {
+			return nil, fmt.Errorf("election: acquiring: %w", err)
 		}
+	}
+}
+
+// notify passes err to the error hook, if one is set.
+func (c *candidate) notify(err error) {
+	if c.opts.errorHook != nil {
+		c.opts.errorHook(err)
 	}
 }

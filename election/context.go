@@ -9,7 +9,9 @@ type Leadership struct {
 	// Identity is the identity of the candidate that leads.
 	Identity string
 	// Term is the fencing term of this acquisition: strictly greater than any
-	// term before it on the same lock.
+	// term before it on the same lock, also across a deletion of its record.
+	// Holders that stamp no term (a client-go elector sharing a Kubernetes
+	// Lease) are outside this order: see package lock/kube.
 	Term uint64
 }
 

@@ -18,7 +18,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func newService(t *testing.T, store *memory.Store, id string, opts ...election.Option) *election.Temporary {
+func newService(t *testing.T, store *memlock.Store, id string, opts ...election.Option) *election.Temporary {
 	t.Helper()
 	l, err := store.NewLock("job", id)
 	if err != nil {
@@ -33,7 +33,7 @@ func newService(t *testing.T, store *memory.Store, id string, opts ...election.O
 
 func TestRunAsLeaderReturnsSomeAndReleases(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		svc := newService(t, store, "a")
 		got, err := election.RunAsLeader(t.Context(), svc, func(ctx context.Context) (string, error) {
 			term, ok := election.TermFrom(ctx)
@@ -60,7 +60,7 @@ func TestRunAsLeaderReturnsSomeAndReleases(t *testing.T) {
 
 func TestLossCancelsEffectAndReturnsNone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		svc := newService(t, store, "a")
 		var cause error
 		got, err := election.RunAsLeader(t.Context(), svc, func(ctx context.Context) (int, error) {
@@ -91,7 +91,7 @@ func TestLossCancelsEffectAndReturnsNone(t *testing.T) {
 func TestCutOffLeaderStopsBeforeOthersLead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := t.Context()
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		a, b := newService(t, store, "a"), newService(t, store, "b")
 		var bStarted time.Time
 		leading := make(chan struct{})
@@ -131,7 +131,7 @@ func TestCutOffLeaderStopsBeforeOthersLead(t *testing.T) {
 
 func TestReleaseOnlyAfterEffectReturns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		a, b := newService(t, store, "a"), newService(t, store, "b")
 		ctx, cancel := context.WithCancel(t.Context())
 		var aReturned time.Time
@@ -171,7 +171,7 @@ func TestReleaseOnlyAfterEffectReturns(t *testing.T) {
 func TestEffectErrorIsReturned(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		boom := errors.New("boom")
-		svc := newService(t, memory.NewStore(), "a")
+		svc := newService(t, memlock.NewStore(), "a")
 		got, err := election.RunAsLeader(t.Context(), svc, func(context.Context) (int, error) { return 0, boom })
 		if !errors.Is(err, boom) || got.IsPresent() {
 			t.Fatalf("RunAsLeader = %v, %v; want None, boom", got, err)
@@ -181,7 +181,7 @@ func TestEffectErrorIsReturned(t *testing.T) {
 
 func TestCancelWhileWaitingReturnsPromptly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		holder, err := store.NewLock("job", "holder")
 		if err != nil {
 			t.Fatal(err)
@@ -219,7 +219,7 @@ func (f *flakyLock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 
 func TestAcquisitionRetriesFollowTheSchedule(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l, err := memory.NewStore().NewLock("job", "a")
+		l, err := memlock.NewStore().NewLock("job", "a")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +241,7 @@ func TestAcquisitionRetriesFollowTheSchedule(t *testing.T) {
 
 func TestAcquisitionGivesUpWhenTheScheduleStops(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l, err := memory.NewStore().NewLock("job", "a")
+		l, err := memlock.NewStore().NewLock("job", "a")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +263,7 @@ func TestAcquisitionGivesUpWhenTheScheduleStops(t *testing.T) {
 
 func TestLiveReportsLossAsError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		l, err := store.NewLock("job", "a")
 		if err != nil {
 			t.Fatal(err)
@@ -285,7 +285,7 @@ func TestLiveReportsLossAsError(t *testing.T) {
 
 func TestConcurrentCallsOnOneServiceTakeTurns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		svc := newService(t, memory.NewStore(), "a")
+		svc := newService(t, memlock.NewStore(), "a")
 		var inside, most atomic.Int32
 		errs := make(chan error, 3)
 		for range 3 {
@@ -314,7 +314,7 @@ func TestConcurrentCallsOnOneServiceTakeTurns(t *testing.T) {
 
 func TestLossesKeepsTheLatestWhenFull(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		svc := newService(t, store, "a", election.WithLossBuffer(2))
 		for range 3 {
 			got, err := election.RunAsLeader(t.Context(), svc, func(ctx context.Context) (int, error) {
@@ -334,7 +334,7 @@ func TestLossesKeepsTheLatestWhenFull(t *testing.T) {
 }
 
 func TestInvalidConfigurationIsRefused(t *testing.T) {
-	l, err := memory.NewStore().NewLock("job", "a")
+	l, err := memlock.NewStore().NewLock("job", "a")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +370,7 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 // A panicking effect releases leadership before the panic goes on.
 func TestPanickingEffectReleases(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		svc := newService(t, store, "a")
 		func() {
 			defer func() {
@@ -391,7 +391,7 @@ func TestPanickingEffectReleases(t *testing.T) {
 }
 
 func TestNilServiceOrEffectIsRefused(t *testing.T) {
-	svc := newService(t, memory.NewStore(), "a")
+	svc := newService(t, memlock.NewStore(), "a")
 	if _, err := election.RunAsLeader[int](t.Context(), nil, func(context.Context) (int, error) { return 0, nil }); !errors.Is(err, lock.ErrInvalidConfig) {
 		t.Errorf("nil service: %v, want ErrInvalidConfig", err)
 	}

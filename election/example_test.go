@@ -2,15 +2,17 @@ package election_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/leaderkit/leaderkit/election"
-	"github.com/leaderkit/leaderkit/lock/memory"
+	"github.com/leaderkit/leaderkit/lock"
+	memlock "github.com/leaderkit/leaderkit/lock/memory"
 	"github.com/leaderkit/leaderkit/schedule"
 )
 
 func ExampleRunAsLeader() {
-	store := memory.NewStore() // any backend's lock works the same way
+	store := memlock.NewStore() // any backend's lock works the same way
 	l, err := store.NewLock("nightly-report", "worker-1")
 	if err != nil {
 		fmt.Println(err)
@@ -38,7 +40,7 @@ func ExampleRunAsLeader() {
 }
 
 func ExampleTemporary_Losses() {
-	store := memory.NewStore()
+	store := memlock.NewStore()
 	l, _ := store.NewLock("job", "worker-1")
 	svc, _ := election.NewTemporary(l, schedule.DefaultRetry[error]())
 
@@ -53,4 +55,35 @@ func ExampleTemporary_Losses() {
 	// Output:
 	// result present: false
 	// lost term: 1
+}
+
+// A worker that must run in one process of the fleet campaigns for as long
+// as the process lives; here its first term is lost and the campaign leads
+// again.
+func ExampleCampaign() {
+	store := memlock.NewStore()
+	l, _ := store.NewLock("compactor", "worker-1")
+	svc, _ := election.NewTemporary(l, schedule.DefaultRetry[error]())
+
+	terms := 0
+	res, err := election.Campaign(context.Background(), svc, func(ctx context.Context) (string, error) {
+		if terms++; terms == 1 {
+			store.Revoke("compactor") // leadership is lost mid-way
+			<-ctx.Done()
+			return "", ctx.Err()
+		}
+		return "compacted", nil
+	}, election.WithHooks(election.Hooks{
+		StartedLeading: func(l election.Leadership) { fmt.Println("leading, term", l.Term) },
+		StoppedLeading: func(l election.Leadership, cause error) {
+			fmt.Printf("stopped, term %d, lost: %v\n", l.Term, errors.Is(cause, lock.ErrLost))
+		},
+	}))
+	fmt.Println(res, err)
+	// Output:
+	// leading, term 1
+	// stopped, term 1, lost: true
+	// leading, term 2
+	// stopped, term 2, lost: false
+	// compacted <nil>
 }

@@ -2,12 +2,14 @@ package election
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
+	forlifelock "github.com/leaderkit/leaderkit/lock/kube/forlife"
 	"github.com/leaderkit/leaderkit/lock/kube/leaderlockv1"
 	"github.com/leaderkit/leaderkit/schedule"
 )
@@ -17,22 +19,14 @@ import (
 // provided lock into a provided Service. Plain Go calls the result directly.
 func Layer(policy schedule.Schedule[error], opts ...Option) func(lock.Lock) (Service, error) {
 	return func(l lock.Lock) (Service, error) {
-		s, err := NewTemporary(l, policy, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
+		return asService(NewTemporary(l, policy, opts...))
 	}
 }
 
 // LiveLayer is [Layer] for a leader-for-life [Live] Service.
 func LiveLayer(policy schedule.Schedule[error], opts ...Option) func(lock.Lock) (Service, error) {
 	return func(l lock.Lock) (Service, error) {
-		s, err := NewLive(l, policy, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
+		return asService(NewLive(l, policy, opts...))
 	}
 }
 
@@ -40,7 +34,7 @@ func LiveLayer(policy schedule.Schedule[error], opts ...Option) func(lock.Lock) 
 // constructor of a [Temporary] Service on the coordination.k8s.io Lease
 // called lockName in the Pod's namespace, with the Pod's name as identity,
 // so that `fx.Provide(election.LeaseLock(...))` works wherever a
-// kube.ContextInfo and a kubernetes.Interface are provided.
+// kubelock.ContextInfo and a kubernetes.Interface are provided.
 //
 // The Lease is written as client-go's leaderelection writes it, so
 // client-go electors and leaderkit electors can share it. leaseDuration,
@@ -50,18 +44,14 @@ func LiveLayer(policy schedule.Schedule[error], opts ...Option) func(lock.Lock) 
 // must satisfy leaseDuration > renewTimeout > 1.2 × retryPeriod > 0 and
 // leaseDuration must be whole seconds. Failed requests are retried every
 // retryPeriod; a Lease held by another is watched, not polled.
-func LeaseLock(lockName string, leaseDuration, renewTimeout, retryPeriod time.Duration, opts ...Option) func(kube.ContextInfo, kubernetes.Interface) (Service, error) {
-	return func(info kube.ContextInfo, client kubernetes.Interface) (Service, error) {
+func LeaseLock(lockName string, leaseDuration, renewTimeout, retryPeriod time.Duration, opts ...Option) func(kubelock.ContextInfo, kubernetes.Interface) (Service, error) {
+	return func(info kubelock.ContextInfo, client kubernetes.Interface) (Service, error) {
 		timing := lock.Timing{LeaseDuration: leaseDuration, RenewDeadline: renewTimeout, RetryPeriod: retryPeriod}
-		l, err := kube.NewLeaseLock(client, info.Namespace, lockName, info.PodName, kube.WithTiming(timing))
+		l, err := kubelock.NewLeaseLock(client, info.Namespace, lockName, info.PodName, kubelock.WithTiming(timing))
 		if err != nil {
 			return nil, fmt.Errorf("election: LeaseLock %q: %w", lockName, err)
 		}
-		s, err := NewTemporary(l, schedule.Spaced[error](retryPeriod), opts...)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
+		return asService(NewTemporary(l, schedule.Spaced[error](retryPeriod), opts...))
 	}
 }
 
@@ -76,16 +66,16 @@ func DefaultRetryPolicy() schedule.Schedule[error] { return schedule.DefaultRetr
 // Pod, so that Kubernetes' garbage collector deletes it when the Pod is
 // deleted. A ConfigMap already owned by this Pod (a restarted container)
 // counts as held; one whose owner Pod is gone, failed, evicted or on a Node
-// NotReady for 5 minutes is removed (see kube.ConfigMapLock).
+// NotReady for 5 minutes is removed (see forlifelock.ConfigMapLock).
 //
 // retryPolicy paces retries after failed requests; a ConfigMap held by
 // another Pod is waited for by watching it, not by retrying. When
 // deleteLockOnRelease is true the ConfigMap is deleted (with a UID
 // precondition) when RunAsLeader returns; otherwise it stays until the Pod
 // is deleted, and no other Pod can lead until then.
-func ConfigMapLock(lockName string, retryPolicy schedule.Schedule[error], deleteLockOnRelease bool, opts ...Option) func(kube.ContextInfo, kubernetes.Interface) (Service, error) {
-	return func(info kube.ContextInfo, client kubernetes.Interface) (Service, error) {
-		l, err := kube.NewConfigMapLock(client, info, lockName, kube.WithDeleteOnRelease(deleteLockOnRelease))
+func ConfigMapLock(lockName string, retryPolicy schedule.Schedule[error], deleteLockOnRelease bool, opts ...Option) func(kubelock.ContextInfo, kubernetes.Interface) (Service, error) {
+	return func(info kubelock.ContextInfo, client kubernetes.Interface) (Service, error) {
+		l, err := forlifelock.NewConfigMapLock(client, info, lockName, forlifelock.WithDeleteOnRelease(deleteLockOnRelease))
 		if err != nil {
 			return nil, fmt.Errorf("election: ConfigMapLock %q: %w", lockName, err)
 		}
@@ -97,16 +87,38 @@ func ConfigMapLock(lockName string, retryPolicy schedule.Schedule[error], delete
 // [ConfigMapLock] with a LeaderLock custom resource (group leaderkit.io,
 // deploy/crd/leaderlocks.yaml) instead of a ConfigMap, so that granting a
 // candidate rights on its lock grants nothing on ConfigMaps.
-func CustomLeaderLock(lockName string, retryPolicy schedule.Schedule[error], deleteLockOnRelease bool, opts ...Option) func(kube.ContextInfo, kubernetes.Interface) (Service, error) {
-	return func(info kube.ContextInfo, client kubernetes.Interface) (Service, error) {
+func CustomLeaderLock(lockName string, retryPolicy schedule.Schedule[error], deleteLockOnRelease bool, opts ...Option) func(kubelock.ContextInfo, kubernetes.Interface) (Service, error) {
+	return func(info kubelock.ContextInfo, client kubernetes.Interface) (Service, error) {
+		if nilClient(client) {
+			return nil, fmt.Errorf("election: CustomLeaderLock %q: %w", lockName, &lock.ConfigError{Field: "client", Value: "nil", Rule: "must be a Kubernetes client"})
+		}
 		locks, err := leaderlockv1.NewFromClientset(client)
 		if err != nil {
 			return nil, fmt.Errorf("election: CustomLeaderLock %q: %w", lockName, err)
 		}
-		l, err := kube.NewLeaderLock(client, locks, info, lockName, kube.WithDeleteOnRelease(deleteLockOnRelease))
+		l, err := forlifelock.NewLeaderLock(client, locks, info, lockName, forlifelock.WithDeleteOnRelease(deleteLockOnRelease))
 		if err != nil {
 			return nil, fmt.Errorf("election: CustomLeaderLock %q: %w", lockName, err)
 		}
 		return LiveLayer(retryPolicy, opts...)(l)
 	}
+}
+
+// asService returns s as a Service, or a nil Service (not one holding a nil
+// *Temporary or *Live) with err when err is set.
+// nilClient reports whether client is nil or holds a nil pointer (a
+// *kubernetes.Clientset left nil), whose methods would panic.
+func nilClient(client kubernetes.Interface) bool {
+	if client == nil {
+		return true
+	}
+	v := reflect.ValueOf(client)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+func asService[S Service](s S, err error) (Service, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }

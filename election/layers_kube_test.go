@@ -20,7 +20,7 @@ import (
 	"github.com/leaderkit/leaderkit/fxmodule"
 	"github.com/leaderkit/leaderkit/internal/testserver"
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
 )
 
 func TestLeaseLockLayerRefusesBadTiming(t *testing.T) {
@@ -28,7 +28,7 @@ func TestLeaseLockLayerRefusesBadTiming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info := kube.ContextInfo{Namespace: "default", PodName: "pod-a", PodUID: "uid-a"}
+	info := kubelock.ContextInfo{Namespace: "default", PodName: "pod-a", PodUID: "uid-a"}
 	tests := []struct {
 		name                 string
 		lease, renew, period time.Duration
@@ -59,7 +59,7 @@ func TestLeaseLockLayerUnderFx(t *testing.T) {
 		return fx.New(
 			fx.NopLogger,
 			fxmodule.Module,
-			fx.Supply(kube.ContextInfo{Namespace: "default", PodName: pod, PodUID: types.UID("uid-" + pod)}),
+			fx.Supply(kubelock.ContextInfo{Namespace: "default", PodName: pod, PodUID: types.UID("uid-" + pod)}),
 			fx.Provide(func() kubernetes.Interface { return client }),
 			fx.Provide(election.LeaseLock("layer-test", 3*time.Second, 2*time.Second, 500*time.Millisecond)),
 			fxmodule.RunAsLeader(func(ctx context.Context) (struct{}, error) {
@@ -122,7 +122,7 @@ func TestLeaderForLifeLayers(t *testing.T) {
 	k.InstallCRD(t, filepath.Join(root, "deploy", "crd", "leaderlocks.yaml"))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	infos := map[string]kube.ContextInfo{}
+	infos := map[string]kubelock.ContextInfo{}
 	for _, name := range []string{"pod-a", "pod-b"} {
 		pod := &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
@@ -132,16 +132,16 @@ func TestLeaderForLifeLayers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		infos[name] = kube.ContextInfo{Namespace: "default", PodName: name, PodUID: created.UID}
+		infos[name] = kubelock.ContextInfo{Namespace: "default", PodName: name, PodUID: created.UID}
 	}
 	layers := []struct {
 		name  string
-		layer func(string, bool) func(kube.ContextInfo, kubernetes.Interface) (election.Service, error)
+		layer func(string, bool) func(kubelock.ContextInfo, kubernetes.Interface) (election.Service, error)
 	}{
-		{"ConfigMapLock", func(n string, del bool) func(kube.ContextInfo, kubernetes.Interface) (election.Service, error) {
+		{"ConfigMapLock", func(n string, del bool) func(kubelock.ContextInfo, kubernetes.Interface) (election.Service, error) {
 			return election.ConfigMapLock(n, election.DefaultRetryPolicy(), del)
 		}},
-		{"CustomLeaderLock", func(n string, del bool) func(kube.ContextInfo, kubernetes.Interface) (election.Service, error) {
+		{"CustomLeaderLock", func(n string, del bool) func(kubelock.ContextInfo, kubernetes.Interface) (election.Service, error) {
 			return election.CustomLeaderLock(n, election.DefaultRetryPolicy(), del)
 		}},
 	}

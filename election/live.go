@@ -35,6 +35,9 @@ func NewLive(l lock.Lock, policy schedule.Schedule[error], opts ...Option) (*Liv
 // Identity returns the candidate's identity.
 func (l *Live) Identity() string { return l.c.Identity() }
 
+// Lock returns the lock the candidate campaigns for.
+func (l *Live) Lock() lock.Lock { return l.c.lock }
+
 // Lead implements Service: a loss is returned as an error matching
 // lock.ErrLost.
 func (l *Live) Lead(ctx context.Context, f func(context.Context) error) (bool, error) {

@@ -15,13 +15,15 @@ const DefaultReleaseTimeout = 10 * time.Second
 // DefaultLossBuffer is the capacity of [Temporary.Losses].
 const DefaultLossBuffer = 16
 
-// Option configures a Service.
+// Option configures a Service. A nil Option is refused by the constructor
+// with a *lock.ConfigError naming its position ("option 1").
 type Option func(*options)
 
 type options struct {
 	logger         *slog.Logger
 	releaseTimeout time.Duration
 	lossBuffer     int
+	errorHook      func(error)
 }
 
 func defaultOptions() options {
@@ -36,6 +38,15 @@ func defaultOptions() options {
 // The default discards everything.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) { o.logger = l }
+}
+
+// WithErrorHook sets a function that is called, on the goroutine of Lead,
+// with each failure the Service handles itself: an acquisition failure
+// before it is retried by the retry policy, and a release that failed
+// (the lock is then left to expire). Default: none; the failures are
+// logged either way.
+func WithErrorHook(f func(error)) Option {
+	return func(o *options) { o.errorHook = f }
 }
 
 // WithReleaseTimeout bounds the release made after the effect returned,
@@ -54,8 +65,8 @@ func WithLossBuffer(n int) Option {
 
 func buildOptions(opts []Option) (options, error) {
 	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+	if err := lock.ApplyOptions(&o, opts); err != nil {
+		return o, fmt.Errorf("election: %w", err)
 	}
 	switch {
 	case o.logger == nil:

@@ -21,6 +21,10 @@ type Service interface {
 	// Identity returns the candidate's identity.
 	Identity() string
 
+	// Lock returns the lock the candidate campaigns for, for observing
+	// who holds it (see lock.Observe). Acquire and release through Lead.
+	Lock() lock.Lock
+
 	// Lead waits until the candidate leads, runs f under a guarded context
 	// and releases leadership after f has returned. It reports finished =
 	// true when f returned while leading (f's error, if any, is returned as

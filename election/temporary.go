@@ -43,6 +43,9 @@ func FromLock(l lock.Lock, policy schedule.Schedule[error], opts ...Option) (*Te
 // Identity returns the candidate's identity.
 func (t *Temporary) Identity() string { return t.c.Identity() }
 
+// Lock returns the lock the candidate campaigns for.
+func (t *Temporary) Lock() lock.Lock { return t.c.lock }
+
 // Lead implements Service: it reports finished = false, with a nil error,
 // when leadership was lost before f returned.
 func (t *Temporary) Lead(ctx context.Context, f func(context.Context) error) (bool, error) {

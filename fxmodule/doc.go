@@ -2,7 +2,7 @@
 //
 //	fx.New(
 //		fxmodule.Module,
-//		fx.Provide(kubernetesClient, contextInfo), // a kubernetes.Interface and a kube.ContextInfo
+//		fx.Provide(kubernetesClient, contextInfo), // a kubernetes.Interface and a kubelock.ContextInfo
 //		fx.Provide(election.LeaseLock("my-job", 15*time.Second, 10*time.Second, 2*time.Second)),
 //		fxmodule.RunAsLeader(func(ctx context.Context) (struct{}, error) { ... }),
 //	).Run()

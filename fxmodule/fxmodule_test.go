@@ -39,14 +39,14 @@ type app struct {
 	stopped chan error
 }
 
-func newApp(t *testing.T, store *memory.Store, id string) *app {
+func newApp(t *testing.T, store *memlock.Store, id string) *app {
 	t.Helper()
 	a := &app{started: make(chan uint64, 4), stopped: make(chan error, 4)}
 	a.App = fx.New(
 		fx.NopLogger,
 		fxmodule.Module,
 		fx.Supply(store),
-		fx.Provide(func(s *memory.Store) (lock.Lock, error) { return s.NewLock("job", id) }),
+		fx.Provide(func(s *memlock.Store) (lock.Lock, error) { return s.NewLock("job", id) }),
 		fx.Provide(election.Layer(schedule.DefaultRetry[error]())),
 		fxmodule.RunAsLeader(func(ctx context.Context) (struct{}, error) {
 			term, _ := election.TermFrom(ctx)
@@ -64,7 +64,7 @@ func newApp(t *testing.T, store *memory.Store, id string) *app {
 }
 
 func TestRunsAsLeaderForTheAppsLifetimeAndHandsOver(t *testing.T) {
-	store := memory.NewStore()
+	store := memlock.NewStore()
 	first, second := newApp(t, store, "first"), newApp(t, store, "second")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -109,7 +109,7 @@ func TestRunsAsLeaderForTheAppsLifetimeAndHandsOver(t *testing.T) {
 }
 
 func TestCampaignsAgainAfterLoss(t *testing.T) {
-	store := memory.NewStore()
+	store := memlock.NewStore()
 	a := newApp(t, store, "only")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -128,7 +128,7 @@ func TestCampaignsAgainAfterLoss(t *testing.T) {
 }
 
 func TestFinishedEffectShutsTheAppDown(t *testing.T) {
-	store := memory.NewStore()
+	store := memlock.NewStore()
 	app := fx.New(
 		fx.NopLogger,
 		fxmodule.Module,
@@ -153,7 +153,7 @@ func TestFinishedEffectShutsTheAppDown(t *testing.T) {
 // Status stops reporting leadership the moment it ends, even while the
 // effect is still returning.
 func TestStatusEndsWithLeadership(t *testing.T) {
-	store := memory.NewStore()
+	store := memlock.NewStore()
 	release := make(chan struct{})
 	var status *fxmodule.Status
 	lost := make(chan struct{})

@@ -65,37 +65,37 @@ func RunAsLeader[A any](f election.Effect[A]) fx.Option {
 	})
 }
 
+// campaign runs f by election.Campaign until the application stops or f
+// finishes, and then shuts the application down.
 func campaign[A any](ctx context.Context, svc election.Service, status *Status, sd fx.Shutdowner, logger *slog.Logger, f election.Effect[A]) {
 	guarded := func(ctx context.Context) (A, error) {
 		l, _ := election.LeadershipFrom(ctx)
-		status.set(l, true)
+		status.started(l)
 		// Not leading from the moment leadership ends, even if f is slow to
-		// return.
-		stop := context.AfterFunc(ctx, func() { status.set(election.Leadership{}, false) })
+		// return. The callback may run late, during the next term: stopped
+		// then ignores it, as it names this term.
+		stop := context.AfterFunc(ctx, func() { status.stopped(l) })
 		defer func() {
 			stop()
-			status.set(election.Leadership{}, false)
+			status.stopped(l)
 		}()
 		return f(ctx)
 	}
-	for {
-		res, err := election.RunAsLeader(ctx, svc, guarded)
-		switch {
-		case ctx.Err() != nil:
-			return // the application is stopping
-		case errors.Is(err, lock.ErrLost):
-			// A leader-for-life Service reports a loss as an error.
-			logger.Warn("leadership lost; campaigning again", "identity", svc.Identity(), "err", err)
-		case err != nil:
-			logger.Error("leader effect failed; shutting down", "identity", svc.Identity(), "err", err)
-			_ = sd.Shutdown(fx.ExitCode(1))
-			return
-		case res.IsPresent():
-			logger.Info("leader effect finished; shutting down", "identity", svc.Identity())
-			_ = sd.Shutdown(fx.ExitCode(0))
-			return
-		default:
-			logger.Warn("leadership lost; campaigning again", "identity", svc.Identity())
-		}
+	_, err := election.Campaign(ctx, svc, guarded, election.WithHooks(election.Hooks{
+		StoppedLeading: func(l election.Leadership, cause error) {
+			if errors.Is(cause, lock.ErrLost) {
+				logger.Warn("leadership lost; campaigning again", "identity", l.Identity, "term", l.Term, "cause", cause)
+			}
+		},
+	}))
+	switch {
+	case ctx.Err() != nil:
+		return // the application is stopping
+	case err != nil:
+		logger.Error("leader effect failed; shutting down", "identity", svc.Identity(), "err", err)
+		_ = sd.Shutdown(fx.ExitCode(1))
+	default:
+		logger.Info("leader effect finished; shutting down", "identity", svc.Identity())
+		_ = sd.Shutdown(fx.ExitCode(0))
 	}
 }

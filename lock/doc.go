@@ -17,11 +17,15 @@
 // # Guarantees
 //
 //   - Terms: every acquisition returns a term strictly greater than any term
-//     handed out before on that lock, on every backend. Guarded code stamps its
-//     writes with the term so that a deposed leader's late writes can be
-//     refused (fencing). Terms are the only protection against a leader that
-//     was paused longer than its lease: locks alone cannot prevent such a
-//     process from acting after it has lost.
+//     handed out before on that lock, on every backend, also when the record
+//     was deleted in between. Guarded code stamps its writes with the term
+//     so that a deposed leader's late writes can be refused (fencing). Terms
+//     are the only protection against a leader that was paused longer than
+//     its lease: locks alone cannot prevent such a process from acting after
+//     it has lost. Fencing reaches only writers that stamp terms: a peer
+//     elector of another library sharing the record (client-go on a
+//     Kubernetes Lease) stamps none, so a store cannot refuse a resumed
+//     leaderkit leader's writes on its account.
 //   - Lease safety for time-based backends: a holder gives up (closes Done) at
 //     a local monotonic deadline, the start of its last successful renewal
 //     plus its renew deadline, whatever its network calls are doing; other
@@ -32,12 +36,21 @@
 //     the machines run at about the same rate. Clock offset between machines
 //     does not matter; a clock running much faster or slower than others does.
 //   - Release never frees a record that another candidate holds: it is
-//     conditional on the holder and the term.
-//   - Identities must be unique among live candidates. A lock held by the
-//     same identity counts as this candidate's (a restarted process takes
-//     it over with a new term), so two live processes sharing an identity
-//     depose each other in turn and can both act for up to a renewal
-//     period.
+//     conditional on the holder and the term. After a loss it still frees a
+//     record that provably remains this lease's, where the backend can tell.
+//   - An acquisition never deletes or overwrites a record that a live
+//     session or lease of another client holds, whatever its identity.
+//     Where records belong to sessions or leases (etcd, Consul, ZooKeeper),
+//     a record held under this same identity is taken over only when this
+//     same Lock created it (its earlier lease ends first); one of any other
+//     client, such as a previous process of this identity, is waited on
+//     until it is released or expires.
+//   - Identities must be unique among live candidates. Where records carry
+//     nothing but the holder's identity (Kubernetes, SQL, memory), a lock
+//     held by the same identity counts as this candidate's (a restarted
+//     process takes it over with a new term), so two live processes
+//     sharing an identity depose each other in turn and can both act for
+//     up to a renewal period.
 //
 // # Errors
 //

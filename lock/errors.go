@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 var (
@@ -93,3 +95,50 @@ func (e *ConfigError) Error() string {
 
 // Is reports whether target is ErrInvalidConfig.
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// CheckText checks a lock's name or a candidate's identity, called field in
+// the error: it must not be empty, must be valid UTF-8 without NUL bytes
+// and, when maxLen > 0, must be at most maxLen bytes long. It returns a
+// *ConfigError naming field and the rule it breaks, or nil. Every backend
+// applies it to the identity; backends whose names have more rules (a
+// Kubernetes object name, a ZooKeeper path segment) apply those instead.
+func CheckText(field, s string, maxLen int) error {
+	switch {
+	case s == "":
+		return &ConfigError{Field: field, Value: `""`, Rule: "must not be empty"}
+	case maxLen > 0 && len(s) > maxLen:
+		return &ConfigError{Field: field, Value: fmt.Sprintf("of %d bytes", len(s)), Rule: fmt.Sprintf("must be at most %d bytes", maxLen)}
+	case !utf8.ValidString(s):
+		return &ConfigError{Field: field, Value: fmt.Sprintf("%q", s), Rule: "must be valid UTF-8"}
+	case strings.IndexByte(s, 0) >= 0:
+		return &ConfigError{Field: field, Value: fmt.Sprintf("%q", s), Rule: "must not contain NUL"}
+	}
+	return nil
+}
+
+// CheckNameIdentity applies [CheckText] to a lock's name and then to a
+// candidate's identity, both limited to maxLen bytes when maxLen > 0, and
+// returns the first *ConfigError, or nil: the input check of backends
+// whose names have no rules of their own.
+func CheckNameIdentity(name, identity string, maxLen int) error {
+	if err := CheckText("name", name, maxLen); err != nil {
+		return err
+	}
+	return CheckText("identity", identity, maxLen)
+}
+
+// ApplyOptions calls each functional option on c, in order, for the
+// constructors of every backend. A nil option is refused with a
+// *ConfigError naming its position ("option 2", counting from 1) before any
+// option is applied, so a bad call never leaves c half-configured.
+func ApplyOptions[C any, O ~func(*C)](c *C, opts []O) error {
+	for i, opt := range opts {
+		if opt == nil {
+			return &ConfigError{Field: fmt.Sprintf("option %d", i+1), Value: "nil", Rule: "must not be nil"}
+		}
+	}
+	for _, opt := range opts {
+		opt(c)
+	}
+	return nil
+}

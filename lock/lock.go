@@ -12,9 +12,12 @@ type Record struct {
 	// Holder is the identity of the current holder, or "" when the lock is free.
 	Holder string
 	// Term is the fencing term of the current holder: it grows at every
-	// acquisition and never decreases. For a free lock it is the latest
-	// holder's term where the backend keeps it, and zero where the backend
-	// keeps no trace of released locks (etcd, ZooKeeper).
+	// acquisition. For a free lock it is the latest holder's term where the
+	// backend keeps it, and zero where the backend keeps no trace of
+	// released locks (etcd, ZooKeeper) or the record was deleted. A holder
+	// that is not a leaderkit candidate (a client-go elector sharing a
+	// Kubernetes Lease) has no term of its own: see the backend's
+	// documentation.
 	Term uint64
 }
 
@@ -36,8 +39,18 @@ type Lock interface {
 	// saw. A backend that refuses a free lock for a while (Consul's
 	// lock-delay after a holder's session was invalidated) returns a
 	// *HeldError with a free record; Wait on that record returns after a
-	// short, backend-bounded delay. A lock still held by this same identity (for example after a
-	// process restart) is taken over with a new term. Backend failures are
+	// short, backend-bounded delay. TryAcquire never deletes or overwrites
+	// a record that a live session or lease of another client holds,
+	// whatever identity the record carries. A record held under this same
+	// identity is taken over with a new term only when it is provably this
+	// candidate's own: where records belong to sessions or leases (etcd,
+	// Consul, ZooKeeper), only a record that this same Lock created, whose
+	// earlier lease then ends (Done closed) before the record changes
+	// hands; any other record of this identity is held, and TryAcquire
+	// returns a *HeldError naming this identity. Where records carry
+	// nothing but the holder's identity (Kubernetes, SQL, memory), a
+	// record of this identity counts as this candidate's (as after a
+	// process restart) and is taken over. Backend failures are
 	// *BackendError values. If ctx ends, it returns an error wrapping
 	// context.Cause(ctx) and holds nothing.
 	TryAcquire(ctx context.Context) (Lease, error)
@@ -79,10 +92,13 @@ type Lease interface {
 
 	// Release ends the lease: it stops renewals and, when the record is
 	// still this lease's, frees it so that a waiting candidate can take it at
-	// once. It is idempotent and safe after loss, when it frees nothing and
-	// returns nil. If the backend cannot be reached before ctx ends, the
-	// record is left to expire and the error says so; Done is closed in every
-	// case.
+	// once. It never frees a record another acquisition holds. It is
+	// idempotent and safe after loss, when it returns nil: a backend that
+	// can tell that the record is still this lease's (a renewal that landed
+	// after the local deadline kept it) frees it then too, and otherwise
+	// frees nothing. If the backend cannot be reached before ctx ends, the
+	// record is left to expire and, for a lease still held, the error says
+	// so; Done is closed in every case.
 	Release(ctx context.Context) error
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -20,25 +21,26 @@ type RenewFunc func(ctx context.Context) error
 // RetryPeriod and ends the lease at the local deadline, the start of the last
 // successful renewal plus RenewDeadline, even while a renewal call hangs.
 //
-// Backends embed it to implement Lease.Done and Lease.Err. Its methods are
-// safe for concurrent use.
+// Backends embed it to implement Lease.Done and Lease.Err, and build their
+// Lease.Release on End. Its methods are safe for concurrent use.
 type Renewal struct {
 	clock  clockwork.Clock
 	timing Timing
 	renew  RenewFunc
 
 	ticker clockwork.Ticker
-	done   chan struct{}
+	ending Ending // Done and Err
 	stop   chan struct{}
 	exited chan struct{}
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu         sync.Mutex
-	err        error
+	mu         sync.Mutex // guards the deadline and the ending's error changes
 	deadlineAt time.Time
 	deadline   clockwork.Timer
 	stopOnce   sync.Once
+	endClaimed atomic.Bool   // the first End call has begun
+	ended      chan struct{} // closed when the first End call returns
 }
 
 // StartRenewal starts renewing a lease acquired by a request that started at
@@ -53,9 +55,9 @@ func StartRenewal(clock clockwork.Clock, timing Timing, acquiredAt time.Time, re
 		clock:  clock,
 		timing: timing,
 		renew:  renew,
-		done:   make(chan struct{}),
 		stop:   make(chan struct{}),
 		exited: make(chan struct{}),
+		ended:  make(chan struct{}),
 		ctx:    ctx,
 		cancel: cancel,
 	}
@@ -73,14 +75,10 @@ func StartRenewal(clock clockwork.Clock, timing Timing, acquiredAt time.Time, re
 }
 
 // Done is closed when the lease ends.
-func (r *Renewal) Done() <-chan struct{} { return r.done }
+func (r *Renewal) Done() <-chan struct{} { return r.ending.Done() }
 
 // Err returns nil while the lease is held, then why it ended.
-func (r *Renewal) Err() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.err
-}
+func (r *Renewal) Err() error { return r.ending.Err() }
 
 // Context returns a context that is cancelled when the lease ends.
 func (r *Renewal) Context() context.Context { return r.ctx }
@@ -93,14 +91,16 @@ func (r *Renewal) Lose(err error) {
 	r.endLocked(err)
 }
 
+// endLocked ends the lease with err unless it has ended: the renewals'
+// context is cancelled before Done is closed. Every end goes through here,
+// under r.mu.
 func (r *Renewal) endLocked(err error) {
-	if r.err != nil {
+	if r.ending.Err() != nil {
 		return
 	}
-	r.err = err
 	r.deadline.Stop()
 	r.cancel()
-	close(r.done)
+	r.ending.End(err)
 }
 
 // Stop ends renewals and waits for the renewal goroutine to return. It
@@ -118,17 +118,31 @@ func (r *Renewal) Stop() (held bool) {
 		return false
 	}
 	r.mu.Lock()
-	held = r.err == nil
+	held = r.ending.Err() == nil
 	r.endLocked(ErrReleased)
 	r.mu.Unlock()
 	<-r.exited
 	return held
 }
 
+// End is the once-only part of a Lease's Release: the first call stops the
+// renewal (see Stop; Done is closed before free runs) and then calls free,
+// passing whether the lease was still held, and returns free's error. Other
+// calls, concurrent or later, wait for the first to return and return nil
+// without calling free.
+func (r *Renewal) End(free func(held bool) error) error {
+	if !r.endClaimed.CompareAndSwap(false, true) {
+		<-r.ended
+		return nil
+	}
+	defer close(r.ended)
+	return free(r.Stop())
+}
+
 func (r *Renewal) onDeadline() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.err != nil {
+	if r.ending.Err() != nil {
 		return
 	}
 	if wait := r.clock.Until(r.deadlineAt); wait > 0 {
@@ -140,13 +154,13 @@ func (r *Renewal) onDeadline() {
 
 func (r *Renewal) loop() {
 	defer close(r.exited)
-	ticker := r.ticker
+	ticker, done := r.ticker, r.ending.Done()
 	defer ticker.Stop()
 	for {
 		select {
 		case <-r.stop:
 			return
-		case <-r.done:
+		case <-done:
 			return
 		case <-ticker.Chan():
 		}
@@ -155,7 +169,7 @@ func (r *Renewal) loop() {
 		switch {
 		case err == nil:
 			r.mu.Lock()
-			if r.err == nil {
+			if r.ending.Err() == nil {
 				r.deadlineAt = start.Add(r.timing.RenewDeadline)
 				r.deadline.Reset(r.clock.Until(r.deadlineAt))
 			}
@@ -165,5 +179,19 @@ func (r *Renewal) loop() {
 			return
 		}
 		// Other errors: try again at the next tick; the deadline decides.
+	}
+}
+
+// Sleep waits d on clock, or until ctx ends. It returns nil after d and an
+// error wrapping context.Cause(ctx) when ctx ended first. Backends use it to
+// pace retries on their injectable clock.
+func Sleep(ctx context.Context, clock clockwork.Clock, d time.Duration) error {
+	t := clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.Chan():
+		return nil
+	case <-ctx.Done():
+		return ContextError(ctx, "sleep")
 	}
 }

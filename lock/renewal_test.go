@@ -3,6 +3,7 @@ package lock_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -91,6 +92,48 @@ func TestRenewalStop(t *testing.T) {
 		}
 		if r.Stop() {
 			t.Error("second Stop reported the lease held")
+		}
+	})
+}
+
+// End runs free once, after Done is closed, telling it whether the lease was
+// held; a concurrent call waits for the first to return, then returns nil.
+func TestRenewalEnd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := lock.StartRenewal(clockwork.NewRealClock(), timing, time.Now(), func(context.Context) error { return nil })
+		errFree := errors.New("free failed")
+		var calls atomic.Int32
+		second := make(chan error, 1)
+		err := r.End(func(held bool) error {
+			calls.Add(1)
+			select {
+			case <-r.Done():
+			default:
+				t.Error("free ran before Done was closed")
+			}
+			if !held {
+				t.Error("free was told a held lease was not held")
+			}
+			go func() { second <- r.End(func(bool) error { calls.Add(1); return nil }) }()
+			synctest.Wait() // the second End is blocked, waiting for this one
+			select {
+			case err := <-second:
+				t.Errorf("a concurrent End returned (%v) before the first one's free", err)
+			default:
+			}
+			return errFree
+		})
+		if !errors.Is(err, errFree) {
+			t.Errorf("first End = %v, want free's error", err)
+		}
+		if err := <-second; err != nil {
+			t.Errorf("second End = %v, want nil", err)
+		}
+		if r.End(func(bool) error { calls.Add(1); return errFree }) != nil {
+			t.Error("a later End returned an error")
+		}
+		if n := calls.Load(); n != 1 {
+			t.Errorf("free called %d times, want 1", n)
 		}
 	})
 }

@@ -56,3 +56,18 @@ func (t Timing) Validate() error {
 	}
 	return nil
 }
+
+// TTLTiming is the Timing of a backend whose lease is a server-side TTL
+// (an etcd lease, a Consul session, a ZooKeeper session): others may take
+// over TTL after the holder's last renewal, the holder steps down 2/3 TTL
+// after the start of its last confirmed renewal, and renews every TTL/6,
+// so that three renewals can fail before it does. For 15 s: 15 s / 10 s /
+// 2.5 s. Two thirds are rounded down, and computed without overflow for
+// every positive duration, up to the largest time.Duration.
+func TTLTiming(ttl time.Duration) Timing {
+	return Timing{
+		LeaseDuration: ttl,
+		RenewDeadline: ttl/3*2 + ttl%3*2/3, // ttl*2/3 would overflow past half the largest Duration
+		RetryPeriod:   ttl / 6,
+	}
+}

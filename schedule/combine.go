@@ -12,30 +12,15 @@ import "time"
 //	Union(Take(Spaced[error](time.Second), 2), Take(Spaced[error](5*time.Second), 4)):
 //	    1s, 1s, 5s, 5s, stop
 func Union[In any](a, b Schedule[In]) Schedule[In] {
-	if err := joinErr(a.Err(), b.Err()); err != nil {
-		return invalid[In](err)
-	}
-	return newSchedule(func(t0 time.Time) stepFunc[In] {
-		sa, sb := a.start(t0), b.start(t0)
+	return both(a, b, func(sa, sb stepFunc[In]) stepFunc[In] {
 		return func(now time.Time, in In) (time.Duration, bool, error) {
-			var da, db time.Duration
-			var okA, okB bool
-			var err error
-			if sa != nil {
-				if da, okA, err = sa(now, in); err != nil {
-					return 0, false, err
-				}
-				if !okA {
-					sa = nil
-				}
+			da, okA, err := stepWhileRunning(&sa, now, in)
+			if err != nil {
+				return 0, false, err
 			}
-			if sb != nil {
-				if db, okB, err = sb(now, in); err != nil {
-					return 0, false, err
-				}
-				if !okB {
-					sb = nil
-				}
+			db, okB, err := stepWhileRunning(&sb, now, in)
+			if err != nil {
+				return 0, false, err
 			}
 			switch {
 			case okA && okB:
@@ -59,11 +44,7 @@ func Union[In any](a, b Schedule[In]) Schedule[In] {
 //	Intersect(Spaced[error](time.Second), Fibonacci[error](time.Second)):
 //	    1s, 1s, 2s, 3s, 5s, …
 func Intersect[In any](a, b Schedule[In]) Schedule[In] {
-	if err := joinErr(a.Err(), b.Err()); err != nil {
-		return invalid[In](err)
-	}
-	return newSchedule(func(t0 time.Time) stepFunc[In] {
-		sa, sb := a.start(t0), b.start(t0)
+	return both(a, b, func(sa, sb stepFunc[In]) stepFunc[In] {
 		return func(now time.Time, in In) (time.Duration, bool, error) {
 			da, ok, err := sa(now, in)
 			if !ok || err != nil {
@@ -103,4 +84,30 @@ func AndThen[In any](a, b Schedule[In]) Schedule[In] {
 			return sb(now, in)
 		}
 	})
+}
+
+// both returns the schedule whose runs start a and b together, at the
+// run's start, and step them with the step function that combine makes
+// of their two runs. It is invalid when a or b is.
+func both[In any](a, b Schedule[In], combine func(sa, sb stepFunc[In]) stepFunc[In]) Schedule[In] {
+	if err := joinErr(a.Err(), b.Err()); err != nil {
+		return invalid[In](err)
+	}
+	return newSchedule(func(t0 time.Time) stepFunc[In] {
+		return combine(a.start(t0), b.start(t0))
+	})
+}
+
+// stepWhileRunning steps the run *s unless it has stopped (is nil), and
+// sets *s to nil when this step stops it without an error. A stopped run
+// reports (0, false, nil).
+func stepWhileRunning[In any](s *stepFunc[In], now time.Time, in In) (time.Duration, bool, error) {
+	if *s == nil {
+		return 0, false, nil
+	}
+	d, ok, err := (*s)(now, in)
+	if !ok && err == nil {
+		*s = nil
+	}
+	return d, ok, err
 }

@@ -96,8 +96,9 @@ func TestArgErrorFields(t *testing.T) {
 
 func TestZeroSchedule(t *testing.T) {
 	var zero schedule.Schedule[error]
-	if err := zero.Err(); err == nil || !strings.Contains(err.Error(), "zero Schedule") {
-		t.Fatalf("zero Schedule Err() = %v", err)
+	var ae *schedule.ArgError
+	if err := zero.Err(); !errors.As(err, &ae) || ae.Func != "Schedule" || !strings.Contains(err.Error(), "Schedule value zero is invalid") {
+		t.Fatalf("zero Schedule Err() = %v, want an *ArgError on the Schedule value", err)
 	}
 	if _, ok := zero.Driver(nil).Next(nil); ok {
 		t.Fatal("zero Schedule recurs")

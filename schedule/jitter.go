@@ -38,16 +38,8 @@ func Jittered[In any](s Schedule[In], min, max float64, rnd func() float64) Sche
 	if rnd == nil {
 		rnd = rand.Float64
 	}
-	return newSchedule(func(t0 time.Time) stepFunc[In] {
-		inner := s.start(t0)
-		return func(now time.Time, in In) (time.Duration, bool, error) {
-			d, ok, err := inner(now, in)
-			if !ok || err != nil {
-				return 0, false, err
-			}
-			factor := min + (max-min)*rnd()
-			return fromFloat(float64(d) * factor), true, nil
-		}
+	return mapDelay(s, func(_, _ time.Time, d time.Duration) (time.Duration, bool) {
+		return fromFloat(float64(d) * (min + (max-min)*rnd())), true
 	})
 }
 

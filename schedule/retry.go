@@ -15,7 +15,8 @@ import (
 // the zero A and an error:
 //
 //   - s is invalid: the error from [Schedule.Err]; op is never called.
-//     A nil op is reported the same way, as an [*ArgError].
+//     A nil op or a nil RetryOption is reported the same way, as an
+//     [*ArgError].
 //   - an attempt fails with an error marked by [Permanent] (or
 //     backoff.Permanent): that attempt's underlying error, wrapped.
 //   - s stops: the last attempt's error, wrapped, e.g.
@@ -40,11 +41,12 @@ func Retry[A any](ctx context.Context, s Schedule[error], op func(context.Contex
 	if op == nil {
 		return zero, argErr("Retry", "op", "nil", "must not be nil")
 	}
-	cfg := retryConfig{clock: time.Now, sleep: sleepTimer}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&cfg)
+	cfg := retryConfig{clock: time.Now, sleep: Sleep}
+	for i, opt := range opts {
+		if opt == nil {
+			return zero, argErr("Retry", fmt.Sprintf("option %d", i+1), "nil", "must not be nil")
 		}
+		opt(&cfg)
 	}
 
 	run := s.Driver(cfg.clock)
@@ -100,8 +102,14 @@ func attempts(n int) string {
 	return fmt.Sprintf("%d attempts", n)
 }
 
-// sleepTimer waits for d or until ctx is done, whichever comes first.
-func sleepTimer(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx is done, whichever comes first. It
+// returns nil after d, and context.Cause(ctx) when ctx ended first. A d of
+// zero or less returns at once (nil unless ctx has ended). It is the one
+// pause every leaderkit retry loop uses.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return context.Cause(ctx)
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -112,7 +120,8 @@ func sleepTimer(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// RetryOption customises [Retry].
+// RetryOption customises [Retry]. A nil RetryOption makes Retry return,
+// without calling op, an [*ArgError] that names its position ("option 1").
 type RetryOption func(*retryConfig)
 
 type retryConfig struct {

@@ -16,8 +16,8 @@ import (
 // shared between goroutines. Each run keeps its state in a [Driver] made
 // by [Schedule.Driver].
 //
-// The zero Schedule is invalid: [Schedule.Err] reports it and its drivers
-// stop at once. Build schedules with the constructors of this package.
+// The zero Schedule is invalid: [Schedule.Err] reports it (an [*ArgError])
+// and its drivers stop at once. Build schedules with the constructors of this package.
 type Schedule[In any] struct {
 	// start builds the state of one run beginning at t0. It is nil when
 	// err is not nil.
@@ -60,18 +60,9 @@ func (s Schedule[In]) Err() error {
 		return s.err
 	}
 	if s.start == nil {
-		return zeroScheduleError{}
+		return argErr("Schedule", "value", "zero", "is invalid: build schedules with a constructor such as Exponential or Spaced")
 	}
 	return nil
-}
-
-// zeroScheduleError is what Err reports for the zero Schedule. It is a
-// type rather than a package variable so that the package has no
-// package-level state.
-type zeroScheduleError struct{}
-
-func (zeroScheduleError) Error() string {
-	return "schedule: zero Schedule value; build schedules with a constructor such as Exponential or Spaced"
 }
 
 // Driver returns a fresh run of s that reads the current time from

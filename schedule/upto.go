@@ -19,6 +19,16 @@ func UpTo[In any](s Schedule[In], total time.Duration) Schedule[In] {
 	if err := joinErr(s.Err(), checkNonNegative("UpTo", "total", total)); err != nil {
 		return invalid[In](err)
 	}
+	return mapDelay(s, func(t0, now time.Time, d time.Duration) (time.Duration, bool) {
+		elapsed := max(now.Sub(t0), 0)
+		return d, elapsed <= total && d <= total-elapsed
+	})
+}
+
+// mapDelay returns a schedule that follows s and passes each of its delays
+// through f, which may change it or stop the run; a run s stops stays
+// stopped. f gets the start of the run and the time of the step.
+func mapDelay[In any](s Schedule[In], f func(t0, now time.Time, d time.Duration) (time.Duration, bool)) Schedule[In] {
 	return newSchedule(func(t0 time.Time) stepFunc[In] {
 		inner := s.start(t0)
 		return func(now time.Time, in In) (time.Duration, bool, error) {
@@ -26,8 +36,8 @@ func UpTo[In any](s Schedule[In], total time.Duration) Schedule[In] {
 			if !ok || err != nil {
 				return 0, false, err
 			}
-			elapsed := max(now.Sub(t0), 0)
-			if elapsed > total || d > total-elapsed {
+			d, ok = f(t0, now, d)
+			if !ok {
 				return 0, false, nil
 			}
 			return d, true, nil

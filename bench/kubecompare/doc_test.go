@@ -22,7 +22,7 @@
 //     runs until its context is cancelled. It is stopped the way client-go
 //     documents a graceful hand-over: the guarded work ends, then the
 //     context given to Run is cancelled, and Run releases the Lease.
-//   - leaderkit: kube.NewLeaseLock with the same timing, under
+//   - leaderkit: kubelock.NewLeaseLock with the same timing, under
 //     election.FromLock with schedule.Spaced(RetryPeriod) (what the
 //     election.LeaseLock layer builds); its guarded work is the effect of
 //     election.RunAsLeader, which runs until its context is cancelled. It is

@@ -8,11 +8,11 @@ import (
 
 	"github.com/leaderkit/leaderkit/election"
 	"github.com/leaderkit/leaderkit/internal/testserver"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
 	"github.com/leaderkit/leaderkit/schedule"
 )
 
-// leaderkit runs a leaderkit kube.LeaseLock under election.RunAsLeader at
+// leaderkit runs a leaderkit kubelock.LeaseLock under election.RunAsLeader at
 // the benchmark's timing, retrying failed acquisitions every RetryPeriod as
 // the election.LeaseLock layer does.
 func leaderkit(k *testserver.Kube, namespace string) implementation {
@@ -24,7 +24,7 @@ func leaderkit(k *testserver.Kube, namespace string) implementation {
 		if err != nil {
 			return nil, err
 		}
-		l, err := kube.NewLeaseLock(client, namespace, lease, id, kube.WithTiming(timing))
+		l, err := kubelock.NewLeaseLock(client, namespace, lease, id, kubelock.WithTiming(timing))
 		if err != nil {
 			return nil, err
 		}

@@ -48,17 +48,15 @@ func campaignEtcd(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("campaign: %w", err)
 	}
-	for ctx.Err() == nil {
-		_, err := election.RunAsLeader(ctx, svc, func(ctx context.Context) (struct{}, error) {
-			term, _ := election.TermFrom(ctx)
-			fmt.Fprintf(out, "lead %s %d\n", *id, term)
-			<-ctx.Done() // the work: runs until leadership ends
-			fmt.Fprintf(out, "stop %s %d %v\n", *id, term, context.Cause(ctx))
-			return struct{}{}, nil
-		})
-		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("campaign: %w", err)
-		}
+	_, err = election.Campaign(ctx, svc, func(ctx context.Context) (struct{}, error) {
+		term, _ := election.TermFrom(ctx)
+		fmt.Fprintf(out, "lead %s %d\n", *id, term)
+		<-ctx.Done() // the work: runs until leadership ends
+		fmt.Fprintf(out, "stop %s %d %v\n", *id, term, context.Cause(ctx))
+		return struct{}{}, nil
+	})
+	if ctx.Err() != nil {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("campaign: %w", err)
 }

@@ -24,21 +24,10 @@ import (
 // replaced about this long after its death.
 const demoTTL = 3 * time.Second
 
-// line is one line a candidate process printed, with when it arrived.
-type line struct {
-	verb, id string
-	term     uint64
-	rest     string
-	at       time.Time
-}
-
 // demoEtcd runs an embedded etcd and three candidate processes, and narrates
 // a graceful handover (SIGTERM to the leader) and a failover (SIGKILL).
 func demoEtcd(ctx context.Context, out io.Writer) (err error) {
-	start := time.Now()
-	say := func(format string, args ...any) {
-		fmt.Fprintf(out, "[%6.2fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
-	}
+	say := narrator(out)
 	dir, err := os.MkdirTemp("", "leaderkit-demo-")
 	if err != nil {
 		return err
@@ -55,7 +44,7 @@ func demoEtcd(ctx context.Context, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	lines := make(chan line, 32)
+	events := make(chan event, 32)
 	fleet := map[string]*exec.Cmd{}
 	var readers sync.WaitGroup
 	defer func() {
@@ -78,87 +67,46 @@ func demoEtcd(ctx context.Context, out io.Writer) (err error) {
 			return fmt.Errorf("demo: starting %s: %w", id, err)
 		}
 		fleet[id] = cmd
-		readers.Go(func() { readLines(stdout, lines) })
+		readers.Go(func() { readEvents(stdout, events) })
 		say("started candidate %s as process %d", id, cmd.Process.Pid)
 	}
 
-	first, _, err := awaitLeader(ctx, lines, say)
-	if err != nil {
-		return err
-	}
-	pause(ctx, 1500*time.Millisecond)
-
-	say("SIGTERM to %s: it stops its work, releases the lock and exits", first.id)
-	if err := fleet[first.id].Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	second, stopped, err := awaitLeader(ctx, lines, say)
-	if err != nil {
-		return err
-	}
-	say("graceful handover: %s led %v after %s stopped (term %d -> %d)",
-		second.id, second.at.Sub(stopped.at).Round(time.Microsecond), first.id, first.term, second.term)
-	pause(ctx, 1500*time.Millisecond)
-
-	say("SIGKILL to %s: no release, its etcd lease (TTL %v) must expire", second.id, demoTTL)
-	killed := time.Now()
-	if err := fleet[second.id].Process.Kill(); err != nil {
-		return err
-	}
-	third, _, err := awaitLeader(ctx, lines, say)
-	if err != nil {
-		return err
-	}
-	say("failover: %s led %v after %s was killed (term %d -> %d)",
-		third.id, third.at.Sub(killed).Round(time.Millisecond), second.id, second.term, third.term)
-	pause(ctx, time.Second)
-	say("demo done: three leaders, increasing terms, never two at once")
-	return ctx.Err()
+	return tell(ctx, events, say, story{
+		stepDown: func(leader string) error {
+			say("SIGTERM to %s: it stops its work, releases the lock and exits", leader)
+			return fleet[leader].Process.Signal(syscall.SIGTERM)
+		},
+		handover: "graceful handover",
+		lose: func(leader string) error {
+			say("SIGKILL to %s: no release, its etcd lease (TTL %v) must expire", leader, demoTTL)
+			return fleet[leader].Process.Kill()
+		},
+		takeover: func(next, lost event, after time.Duration) {
+			say("failover: %s led %v after %s was killed (term %d -> %d)", next.id, after, lost.id, lost.term, next.term)
+		},
+		moral: "demo done: three leaders, increasing terms, never two at once",
+	})
 }
 
-// awaitLeader narrates lines until a candidate starts leading, and returns
-// that line and the last stop before it.
-func awaitLeader(ctx context.Context, lines <-chan line, say func(string, ...any)) (lead, stop line, err error) {
-	timeout := time.NewTimer(time.Minute)
-	defer timeout.Stop()
-	for {
-		select {
-		case l := <-lines:
-			switch l.verb {
-			case "lead":
-				say("%s leads (term %d)", l.id, l.term)
-				return l, stop, nil
-			case "stop":
-				say("%s stopped leading (term %d): %s", l.id, l.term, l.rest)
-				stop = l
-			}
-		case <-timeout.C:
-			return lead, stop, errors.New("demo: no leader within a minute")
-		case <-ctx.Done():
-			return lead, stop, ctx.Err()
-		}
-	}
-}
-
-// readLines parses a candidate's "lead ID TERM" and "stop ID TERM CAUSE"
+// readEvents parses a candidate's "lead ID TERM" and "stop ID TERM CAUSE"
 // lines until its output ends.
-func readLines(r io.Reader, lines chan<- line) {
+func readEvents(r io.Reader, events chan<- event) {
 	s := bufio.NewScanner(r)
 	for s.Scan() {
 		f := strings.SplitN(s.Text(), " ", 4)
-		if len(f) < 3 {
+		if len(f) < 3 || f[0] != "lead" && f[0] != "stop" {
 			continue
 		}
 		term, err := strconv.ParseUint(f[2], 10, 64)
 		if err != nil {
 			continue
 		}
-		l := line{verb: f[0], id: f[1], term: term, at: time.Now()}
+		e := event{id: f[1], term: term, leading: f[0] == "lead", at: time.Now()}
 		if len(f) == 4 {
-			l.rest = f[3]
+			e.cause = f[3]
 		}
 		select {
-		case lines <- l:
+		case events <- e:
 		default: // the demo is over and nobody reads
 		}
 	}

@@ -8,18 +8,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/jonboulle/clockwork"
-
+	"github.com/leaderkit/leaderkit/election"
 	"github.com/leaderkit/leaderkit/lock"
 	mysqllock "github.com/leaderkit/leaderkit/lock/mysql"
+	"github.com/leaderkit/leaderkit/schedule"
 )
-
-// ReleaseTimeout bounds the release of the lease when Acquire's context
-// ends. Release runs on a fresh context, never on the ended one; if the
-// server cannot be reached within this time the row is left to age out.
-const ReleaseTimeout = 5 * time.Second
 
 // Leader is one node's view of one leader election.
 //
@@ -40,14 +34,17 @@ type Leader interface {
 // mysqlLeader is the Leader of NewMysqlLeader.
 type mysqlLeader struct {
 	lock    *mysqllock.Lock
+	svc     *election.Temporary
 	onError OnError
-	timing  lock.Timing
-	clock   clockwork.Clock
 
 	acquiring atomic.Bool // an Acquire call is running
+	// Set on Acquire's goroutine only, during a call:
+	abort      error // what OnError returned to end the campaign
+	releaseErr error // the last failed release
 
-	mu    sync.Mutex
-	lease lock.Lease // held by the running Acquire; nil while not leading
+	mu        sync.Mutex
+	term      context.Context // the running term's context; nil while not leading
+	termValue uint64          // its fencing term
 }
 
 // NewMysqlLeader returns this node's Leader for the election called name,
@@ -76,7 +73,7 @@ type mysqlLeader struct {
 //     strategy ([WithOnError]): [AbortOnError], the default, ends Acquire
 //     with the error; [ContinueOnError] tries again one tick later. When
 //     ctx ends, Acquire releases the lease on a fresh context bounded by
-//     [ReleaseTimeout], so that another node takes over at its next read
+//     election.DefaultReleaseTimeout, so that another node takes over at its next read
 //     of the row, within one tick, rather than after the age, and returns
 //     promptly with an error wrapping context.Cause(ctx) and ctx.Err(). A
 //     second Acquire while one runs returns [ErrAcquiring].
@@ -105,7 +102,25 @@ func NewMysqlLeader(db *sql.DB, name string, opts ...Option) (Leader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leader: %w", renameField(err))
 	}
-	return &mysqlLeader{lock: l, onError: c.onError, timing: c.timing(), clock: c.clock}, nil
+	m := &mysqlLeader{lock: l, onError: c.onError}
+	// Failures are retried once per tick for as long as OnError lets them.
+	retry := schedule.WhileInput(schedule.Spaced[error](c.timing().RetryPeriod), m.keepCampaigning)
+	m.svc, err = election.NewTemporary(l, retry, election.WithErrorHook(func(err error) {
+		if errors.Is(err, election.ErrReleaseFailed) {
+			m.releaseErr = err
+		}
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("leader: %w", err)
+	}
+	return m, nil
+}
+
+// keepCampaigning asks OnError whether to retry err, and remembers its
+// answer when it ends the campaign.
+func (m *mysqlLeader) keepCampaigning(err error) bool {
+	m.abort = m.onError(fmt.Errorf("leader: election %q for node %q: %w", m.lock.Name(), m.lock.Identity(), err))
+	return m.abort == nil
 }
 
 // renameField names lock/mysql's identity after the option that sets it.
@@ -124,38 +139,23 @@ func renameField(err error) error {
 // IsLeader implements Leader; see NewMysqlLeader.
 func (m *mysqlLeader) IsLeader(ctx context.Context) (bool, error) {
 	m.mu.Lock()
-	lease := m.lease
+	term, value := m.term, m.termValue
 	m.mu.Unlock()
-	if lease == nil || ended(lease) {
+	if term == nil || term.Err() != nil {
 		return false, nil
 	}
-	// Ask the server, but never past the lease's local end.
+	// Ask the server, but never past the term's local end.
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		select {
-		case <-lease.Done():
-			cancel()
-		case <-qctx.Done():
-		}
-	}()
+	defer context.AfterFunc(term, cancel)()
 	rec, err := m.lock.Holder(qctx)
 	switch {
-	case ended(lease):
+	case term.Err() != nil:
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("leader: is leader: %w", err)
 	}
-	return rec.Holder == m.lock.Identity() && rec.Term == lease.Term(), nil
-}
-
-func ended(lease lock.Lease) bool {
-	select {
-	case <-lease.Done():
-		return true
-	default:
-		return false
-	}
+	return rec.Holder == m.lock.Identity() && rec.Term == value, nil
 }
 
 // Acquire implements Leader; see NewMysqlLeader.
@@ -164,68 +164,36 @@ func (m *mysqlLeader) Acquire(ctx context.Context) error {
 		return ErrAcquiring
 	}
 	defer m.acquiring.Store(false)
-	for {
-		lease, err := m.campaign(ctx)
-		if err != nil {
-			return err
-		}
-		m.setLease(lease)
-		select {
-		case <-lease.Done():
-			// Lost (taken over, aged out, or no renewal confirmed in time):
-			// campaign again at once. Release frees nothing after a loss;
-			// it waits for the renewal goroutine to end.
-			m.setLease(nil)
-			_ = m.release(ctx, lease)
-		case <-ctx.Done():
-			m.setLease(nil)
-			return stopped(ctx, m.release(ctx, lease))
-		}
+	m.abort, m.releaseErr = nil, nil
+	_, err := election.Campaign(ctx, m.svc, m.lead)
+	switch {
+	case ctx.Err() != nil:
+		return stopped(ctx, m.releaseErr)
+	case m.abort != nil:
+		return m.abort
 	}
+	return fmt.Errorf("leader: %w", err)
 }
 
-func (m *mysqlLeader) setLease(lease lock.Lease) {
+// lead is one term: IsLeader may report it until it ends. A loss (taken
+// over, aged out, or no renewal confirmed in time) makes the campaign
+// start over at once.
+func (m *mysqlLeader) lead(ctx context.Context) (struct{}, error) {
+	l, _ := election.LeadershipFrom(ctx)
+	m.setTerm(ctx, l.Term)
+	<-ctx.Done()
+	m.clearTerm()
+	return struct{}{}, nil
+}
+
+func (m *mysqlLeader) setTerm(term context.Context, value uint64) {
 	m.mu.Lock()
-	m.lease = lease
-	m.mu.Unlock()
+	defer m.mu.Unlock()
+	m.term, m.termValue = term, value
 }
 
-// release releases lease on a fresh context bounded by ReleaseTimeout.
-func (m *mysqlLeader) release(ctx context.Context, lease lock.Lease) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ReleaseTimeout)
-	defer cancel()
-	return lease.Release(rctx)
-}
-
-// campaign blocks until this node holds the lease, ctx ends, or OnError
-// ends the campaign.
-func (m *mysqlLeader) campaign(ctx context.Context) (lock.Lease, error) {
-	for {
-		if ctx.Err() != nil {
-			return nil, stopped(ctx, nil)
-		}
-		lease, err := m.lock.TryAcquire(ctx)
-		if err == nil {
-			return lease, nil
-		}
-		var held *lock.HeldError
-		if errors.As(err, &held) {
-			if err = m.lock.Wait(ctx, held.Record); err == nil {
-				continue
-			}
-		}
-		if ctx.Err() != nil {
-			return nil, stopped(ctx, nil)
-		}
-		if err := m.onError(fmt.Errorf("leader: election %q for node %q: %w", m.lock.Name(), m.lock.Identity(), err)); err != nil {
-			return nil, err
-		}
-		timer := m.clock.NewTimer(m.timing.RetryPeriod)
-		select {
-		case <-timer.Chan():
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, stopped(ctx, nil)
-		}
-	}
+func (m *mysqlLeader) clearTerm() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.term, m.termValue = nil, 0
 }

@@ -14,14 +14,7 @@ import (
 // mysqllock.CreateTableSQL for the columns; the package's tests check that
 // the two are the same text). It replaces the original's leader_election
 // table.
-const CreateMysqlLeaderSQL = "CREATE TABLE IF NOT EXISTS `leaderkit_locks` (\n" +
-	"  name VARBINARY(255) NOT NULL,\n" +
-	"  holder VARBINARY(255) NOT NULL DEFAULT '',\n" +
-	"  term BIGINT UNSIGNED NOT NULL DEFAULT 0,\n" +
-	"  renewed_at DATETIME(6) NOT NULL,\n" +
-	"  expires_at DATETIME(6) NOT NULL,\n" +
-	"  PRIMARY KEY (name)\n" +
-	") ENGINE=InnoDB"
+const CreateMysqlLeaderSQL = mysqllock.DefaultTableSQL
 
 // CreateMysqlLeaderTable creates the lock table, leaderkit_locks, in db's
 // current database unless it exists (see [CreateMysqlLeaderSQL]). It is

@@ -24,7 +24,7 @@ const JitterFactor = 1.2
 // OnStartedLeading and OnStoppedLeading callbacks are required.
 type Config struct {
 	// Lock is this candidate's handle on the lock, usually a
-	// *kube.LeaseLock from kube.NewLeaseLock; any leaderkit lock.Lock
+	// *kubelock.LeaseLock from kubelock.NewLeaseLock; any leaderkit lock.Lock
 	// works. Its identity must not be empty. A LeaderElector should be the
 	// only user of its Lock.
 	Lock lock.Lock
@@ -111,7 +111,7 @@ type LeaderCallbacks struct {
 }
 
 // timed is implemented by locks that report the lease timing they enforce,
-// such as *kube.LeaseLock.
+// such as *kubelock.LeaseLock.
 type timed interface {
 	Timing() lock.Timing
 }
@@ -157,7 +157,7 @@ func (c Config) validate() error {
 		} {
 			if f.cfg != f.lock {
 				return &lock.ConfigError{Field: f.name, Value: f.cfg,
-					Rule: fmt.Sprintf("must equal the Lock's %s %v: the lock enforces its own timing (for a kube.LeaseLock, set it with kube.WithTiming)", f.name, f.lock)}
+					Rule: fmt.Sprintf("must equal the Lock's %s %v: the lock enforces its own timing (for a kubelock.LeaseLock, set it with kubelock.WithTiming)", f.name, f.lock)}
 			}
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // NewLeaderElector applies client-go's rules, and leaderkit's, and names
 // the field and the rule broken.
 func TestNewLeaderElectorRefusesInvalidConfig(t *testing.T) {
-	memLock, err := memory.NewStore().NewLock("job", "a")
+	memLock, err := memlock.NewStore().NewLock("job", "a")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,11 +61,11 @@ func TestNewLeaderElectorRefusesInvalidConfig(t *testing.T) {
 		{"empty identity", func(c *leaderelection.Config) { c.Lock = noIdentity },
 			"Lock.Identity()", `leaderelection: Lock.Identity() "" must not be empty`},
 		{"LeaseDuration differs from the lock's", func(c *leaderelection.Config) { c.Lock = kubeLock },
-			"LeaseDuration", "leaderelection: LeaseDuration 15s must equal the Lock's LeaseDuration 3s: the lock enforces its own timing (for a kube.LeaseLock, set it with kube.WithTiming)"},
+			"LeaseDuration", "leaderelection: LeaseDuration 15s must equal the Lock's LeaseDuration 3s: the lock enforces its own timing (for a kubelock.LeaseLock, set it with kubelock.WithTiming)"},
 		{"RetryPeriod differs from the lock's", func(c *leaderelection.Config) {
 			c.Lock, c.LeaseDuration, c.RenewDeadline = kubeLock, 3*time.Second, 2*time.Second
 			c.RetryPeriod = time.Second
-		}, "RetryPeriod", "leaderelection: RetryPeriod 1s must equal the Lock's RetryPeriod 500ms: the lock enforces its own timing (for a kube.LeaseLock, set it with kube.WithTiming)"},
+		}, "RetryPeriod", "leaderelection: RetryPeriod 1s must equal the Lock's RetryPeriod 500ms: the lock enforces its own timing (for a kubelock.LeaseLock, set it with kubelock.WithTiming)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,8 +3,8 @@
 // written for client-go keeps its Config, callbacks and Run, and gains a
 // reason when Run stops, term limits, fencing terms and fast hand-over.
 //
-//	l, err := kube.NewLeaseLock(client, "default", "my-controller", podName,
-//		kube.WithTiming(lock.Timing{LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second}))
+//	l, err := kubelock.NewLeaseLock(client, "default", "my-controller", podName,
+//		kubelock.WithTiming(lock.Timing{LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second}))
 //	if err != nil { ... }
 //	le, err := leaderelection.NewLeaderElector(leaderelection.Config{
 //		Lock:          l,
@@ -23,7 +23,7 @@
 // # Model
 //
 // A [LeaderElector] campaigns through a leaderkit lock.Lock, usually a
-// *kube.LeaseLock on a coordination.k8s.io Lease, and leads through package
+// *kubelock.LeaseLock on a coordination.k8s.io Lease, and leads through package
 // election: when it acquires the lock it calls OnStartedLeading with a
 // context that is cancelled the moment the term ends, and after the term it
 // calls OnStoppedLeading. A term ends when the lease is lost or in doubt
@@ -66,17 +66,19 @@
 // github.com/leaderkit/leaderkit/compat/leaderelection, then:
 //
 //   - Lock: replace the resourcelock (resourcelock.New or a
-//     &resourcelock.LeaseLock{...}) with kube.NewLeaseLock(client,
-//     namespace, name, identity, kube.WithTiming(...)) from
+//     &resourcelock.LeaseLock{...}) with kubelock.NewLeaseLock(client,
+//     namespace, name, identity, kubelock.WithTiming(...)) from
 //     github.com/leaderkit/leaderkit/lock/kube, with the same Lease
 //     namespace, name and identity, and the Config's three durations in
 //     the lock.Timing: the lock renews and judges expiry by them, and
 //     NewLeaderElector refuses a Config whose durations differ from the
 //     lock's rather than let them silently disagree. LeaseDuration must be
 //     a whole number of seconds (the Lease stores seconds). The Lease is
-//     written exactly as client-go writes it, so client-go electors and
-//     these ones can share it during a rolling migration: never two
-//     leaders. Any other leaderkit lock (etcd, Consul, ZooKeeper, MySQL,
+//     written exactly as client-go writes it (plus a term annotation
+//     client-go ignores), so client-go electors and these ones can share
+//     it during a rolling migration: never two leaders. Fencing is only
+//     partial meanwhile: a client-go leader stamps no term (see lock/kube).
+//     Any other leaderkit lock (etcd, Consul, ZooKeeper, MySQL,
 //     PostgreSQL, memory) works too; give it the same timing.
 //   - LeaderElectionConfig is an alias of [Config]; it keeps client-go's
 //     fields except WatchDog and Coordinated, which are gone (as are

@@ -26,10 +26,9 @@ type LeaderElector struct {
 	log     *slog.Logger
 	running atomic.Bool
 
-	mu      sync.Mutex
-	term    context.Context // the current term's context, nil between terms
-	leader  string          // the holder last observed by the observer
-	changed chan struct{}   // closed and replaced when leader changes
+	mu     sync.Mutex
+	term   context.Context // the current term's context, nil between terms
+	leader string          // the holder last observed
 }
 
 // NewLeaderElector validates cfg and returns a LeaderElector. It starts
@@ -40,7 +39,7 @@ type LeaderElector struct {
 // RetryPeriod, OnStartedLeading, OnStoppedLeading and Lock not nil, and
 // the lock's identity not empty; and leaderkit's: TermLimit not negative,
 // and when the lock reports the timing it enforces (a Timing() lock.Timing
-// method, as *kube.LeaseLock has), the three durations equal to it, so that
+// method, as *kubelock.LeaseLock has), the three durations equal to it, so that
 // the numbers in the Config are the numbers in force. The error is then a
 // *lock.ConfigError naming the field (errors.Is(err,
 // lock.ErrInvalidConfig) holds).
@@ -66,7 +65,7 @@ func NewLeaderElector(cfg Config) (*LeaderElector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leaderelection: %w", err)
 	}
-	return &LeaderElector{cfg: cfg, svc: svc, log: log, changed: make(chan struct{})}, nil
+	return &LeaderElector{cfg: cfg, svc: svc, log: log}, nil
 }
 
 // Run is [LeaderElector.RunE] without its error, for code written against
@@ -106,53 +105,52 @@ func (le *LeaderElector) RunE(ctx context.Context) error {
 	}
 	defer le.running.Store(false)
 
-	observing, stopObserving := context.WithCancel(ctx)
-	observed := make(chan struct{})
-	go func() {
-		defer close(observed)
-		le.observe(observing)
-	}()
-	defer func() {
-		stopObserving()
-		<-observed
-	}()
-
-	for {
-		var (
-			cause   error // why the term ended
-			stopped bool  // OnStoppedLeading was called already
-		)
-		_, err := le.svc.Lead(ctx, func(ctx context.Context) error {
-			cause, stopped = le.lead(ctx)
-			return nil
-		})
-		if err != nil { // never led this round
-			if ctx.Err() != nil {
-				return fmt.Errorf("leaderelection: stopped while campaigning: %w", context.Cause(ctx))
-			}
-			return fmt.Errorf("leaderelection: %w", err)
-		}
-		// The lock is released now, unless it was lost.
-		if !stopped {
-			le.cfg.Callbacks.OnStoppedLeading()
-		}
-		switch {
-		case errors.Is(cause, lock.ErrLost):
-			return fmt.Errorf("leaderelection: %w", cause)
-		case errors.Is(cause, ErrTermLimit) && ctx.Err() == nil:
-			le.pause(ctx)
-		default:
-			return fmt.Errorf("leaderelection: stopped leading: %w", context.Cause(ctx))
-		}
+	// As with client-go, a loss ends RunE: the hook that reports it ends
+	// the campaign too, with the loss as the cause.
+	campaign, end := context.WithCancelCause(ctx)
+	defer end(nil)
+	var (
+		led          bool // a term began
+		stoppedEarly bool // OnStoppedLeading was called at the loss already
+	)
+	_, err := election.Campaign(campaign, le.svc, func(ctx context.Context) (struct{}, error) {
+		var err error
+		stoppedEarly, err = le.lead(ctx)
+		return struct{}{}, err
+	},
+		election.WithStepDownPause(le.cfg.RetryPeriod),
+		election.WithObserveRetry(schedule.Spaced[error](le.cfg.RetryPeriod)),
+		election.WithHooks(election.Hooks{
+			StartedLeading: func(election.Leadership) { led = true },
+			StoppedLeading: func(_ election.Leadership, cause error) {
+				if !stoppedEarly {
+					le.cfg.Callbacks.OnStoppedLeading()
+				}
+				if errors.Is(cause, lock.ErrLost) {
+					end(cause)
+				}
+			},
+			NewLeader: func(r lock.Record) { le.report(r.Holder) },
+			ObserveError: func(err error) {
+				le.log.Warn("observing the lock failed; retrying", "err", err, "retry", le.cfg.RetryPeriod)
+			},
+		}))
+	switch {
+	case ctx.Err() != nil && led:
+		return fmt.Errorf("leaderelection: stopped leading: %w", context.Cause(ctx))
+	case ctx.Err() != nil:
+		return fmt.Errorf("leaderelection: stopped while campaigning: %w", context.Cause(ctx))
 	}
+	return fmt.Errorf("leaderelection: %w", err)
 }
 
-// lead is one term, run as the effect of election's Lead under ctx, which
-// is cancelled when the lease is lost or Run's context ends. It returns
-// when OnStartedLeading has returned after the term ended, with the cause
-// of the end, and reports whether it called OnStoppedLeading already (at a
-// loss, it does at once).
-func (le *LeaderElector) lead(ctx context.Context) (cause error, stopped bool) {
+// lead is one term, run as the campaign's effect under ctx, which is
+// cancelled when the lease is lost or Run's context ends. It returns when
+// OnStartedLeading has returned after the term ended, reports whether it
+// called OnStoppedLeading already (at a loss, it does at once), and
+// returns an error matching election.ErrStepDown when TermLimit ended the
+// term.
+func (le *LeaderElector) lead(ctx context.Context) (stopped bool, err error) {
 	term, end := context.WithCancelCause(ctx)
 	defer end(nil)
 	if d := le.cfg.TermLimit; d > 0 {
@@ -167,13 +165,16 @@ func (le *LeaderElector) lead(ctx context.Context) (cause error, stopped bool) {
 	}()
 	<-term.Done()
 	le.clearTerm()
-	cause = context.Cause(term)
+	cause := context.Cause(term)
 	if errors.Is(cause, lock.ErrLost) {
 		le.cfg.Callbacks.OnStoppedLeading()
 		stopped = true
 	}
 	<-returned
-	return cause, stopped
+	if errors.Is(cause, ErrTermLimit) && ctx.Err() == nil {
+		return stopped, fmt.Errorf("%w: %w", election.ErrStepDown, cause)
+	}
+	return stopped, nil
 }
 
 func (le *LeaderElector) setTerm(term context.Context) {
@@ -186,30 +187,6 @@ func (le *LeaderElector) clearTerm() {
 	le.mu.Lock()
 	defer le.mu.Unlock()
 	le.term = nil
-}
-
-// pause gives the other candidates a fair chance after a term limit: it
-// returns after RetryPeriod, or as soon as another candidate is observed
-// holding the lock, or when ctx ends.
-func (le *LeaderElector) pause(ctx context.Context) {
-	timer := time.NewTimer(le.cfg.RetryPeriod)
-	defer timer.Stop()
-	self := le.cfg.Lock.Identity()
-	for {
-		le.mu.Lock()
-		leader, changed := le.leader, le.changed
-		le.mu.Unlock()
-		if leader != "" && leader != self {
-			return
-		}
-		select {
-		case <-timer.C:
-			return
-		case <-ctx.Done():
-			return
-		case <-changed:
-		}
-	}
 }
 
 // IsLeader reports whether this candidate leads: it holds the lock and its
@@ -234,4 +211,20 @@ func (le *LeaderElector) GetLeader() string {
 	le.mu.Lock()
 	defer le.mu.Unlock()
 	return le.leader
+}
+
+// report records holder as the observed leader and, if it changed, calls
+// OnNewLeader on the observer's goroutine.
+func (le *LeaderElector) report(holder string) {
+	le.mu.Lock()
+	if holder == le.leader {
+		le.mu.Unlock()
+		return
+	}
+	le.leader = holder
+	le.mu.Unlock()
+	le.log.Info("observed a new leader", "leader", holder)
+	if f := le.cfg.Callbacks.OnNewLeader; f != nil {
+		f(holder)
+	}
 }

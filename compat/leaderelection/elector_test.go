@@ -15,7 +15,7 @@ import (
 
 	"github.com/leaderkit/leaderkit/compat/leaderelection"
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
 )
 
 // Two electors on one Lease: one leads, the other follows and knows who
@@ -319,7 +319,7 @@ func TestFollowerWatchesRatherThanPolls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bLock, err := kube.NewLeaseLock(counted, namespace, name, "b", kube.WithTiming(fastTiming))
+	bLock, err := kubelock.NewLeaseLock(counted, namespace, name, "b", kubelock.WithTiming(fastTiming))
 	if err != nil {
 		t.Fatal(err)
 	}

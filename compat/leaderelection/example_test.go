@@ -13,7 +13,7 @@ import (
 	"github.com/leaderkit/leaderkit/compat/leaderelection"
 	"github.com/leaderkit/leaderkit/election"
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
 	"github.com/leaderkit/leaderkit/lock/memory"
 )
 
@@ -22,7 +22,7 @@ import (
 // OnStartedLeading has returned, then OnStoppedLeading is called, and RunE
 // says why it stopped.
 func ExampleNewLeaderElector() {
-	l, err := memory.NewStore().NewLock("nightly-report", "worker-1") // 15 s / 10 s / 2 s
+	l, err := memlock.NewStore().NewLock("nightly-report", "worker-1") // 15 s / 10 s / 2 s
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func ExampleNewLeaderElector() {
 }
 
 // ExampleLeaderElector_RunE is a controller's main migrated from client-go:
-// the resourcelock.LeaseLock becomes a kube.LeaseLock with the same Lease
+// the resourcelock.LeaseLock becomes a kubelock.LeaseLock with the same Lease
 // and identity, and the Config's timing; RunOrDie becomes NewLeaderElector
 // and RunE.
 func ExampleLeaderElector_RunE() {
@@ -65,7 +65,7 @@ func ExampleLeaderElector_RunE() {
 	}
 	client := kubernetes.NewForConfigOrDie(cfg)
 	timing := lock.Timing{LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second}
-	l, err := kube.NewLeaseLock(client, "kube-system", "my-controller", os.Getenv("POD_NAME"), kube.WithTiming(timing))
+	l, err := kubelock.NewLeaseLock(client, "kube-system", "my-controller", os.Getenv("POD_NAME"), kubelock.WithTiming(timing))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/leaderkit/leaderkit/election"
 	"github.com/leaderkit/leaderkit/internal/testserver"
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
 )
 
 // controlPlane is the Kubernetes control plane all tests of the package
@@ -74,9 +74,9 @@ func uniqueName(t testing.TB) string {
 	return strings.Trim(fmt.Sprintf("%s-%06d", base, rand.IntN(1_000_000)), "-")
 }
 
-func newLeaseLock(t testing.TB, name, id string) *kube.LeaseLock {
+func newLeaseLock(t testing.TB, name, id string) *kubelock.LeaseLock {
 	t.Helper()
-	l, err := kube.NewLeaseLock(client, namespace, name, id, kube.WithTiming(fastTiming))
+	l, err := kubelock.NewLeaseLock(client, namespace, name, id, kubelock.WithTiming(fastTiming))
 	if err != nil {
 		t.Fatal(err)
 	}

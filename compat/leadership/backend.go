@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,17 +50,54 @@ func lockName(key string) (string, error) {
 	return url.QueryEscape(strings.Join(segs, "/")), nil
 }
 
-// checkTTL checks a Candidate's ttl against a backend's range. A ttl of 0
-// (a Follower's) passes.
-func checkTTL(backend string, ttl, lo, hi time.Duration) error {
-	switch {
-	case ttl == 0 || lo <= ttl && ttl <= hi:
-		return nil
-	case ttl < lo:
-		return &lock.ConfigError{Field: "ttl", Value: ttl, Rule: fmt.Sprintf("must be at least %v for %s", lo, backend)}
-	default:
-		return &lock.ConfigError{Field: "ttl", Value: ttl, Rule: fmt.Sprintf("must be at most %v for %s", hi, backend)}
+// adapter is the Backend of one of leaderkit's backends, whose options
+// are of type O. Each Lock checks the key and the ttl, and opens the lock
+// of the key's name with the caller's options followed by those that
+// place it and set its ttl, which thus override the caller's.
+type adapter[O any] struct {
+	backend  string        // as errors name it: "etcd", "Consul", "ZooKeeper"
+	min, max time.Duration // the range of a Candidate's ttl
+	seconds  bool          // the ttl must be a whole number of seconds
+	opts     []O           // the caller's options
+	place    func(name string) O
+	withTTL  func(ttl time.Duration) O
+	open     func(name, node string, opts []O) (lock.Lock, error)
+}
+
+// Lock implements [Backend].
+func (a adapter[O]) Lock(key, node string, ttl time.Duration) (lock.Lock, error) {
+	name, err := lockName(key)
+	if err != nil {
+		return nil, err
 	}
+	if err := a.checkTTL(ttl); err != nil {
+		return nil, err
+	}
+	opts := append(slices.Clone(a.opts), a.place(name))
+	if ttl != 0 {
+		opts = append(opts, a.withTTL(ttl))
+	}
+	l, err := a.open(name, node, opts)
+	if err != nil {
+		return nil, backendError(strings.ToLower(a.backend), key, err)
+	}
+	return l, nil
+}
+
+// checkTTL checks a Candidate's ttl against the backend's rules. A ttl of
+// 0 (a Follower's) passes.
+func (a adapter[O]) checkTTL(ttl time.Duration) error {
+	switch {
+	case ttl == 0:
+		return nil
+	case ttl < a.min:
+		return &lock.ConfigError{Field: "ttl", Value: ttl, Rule: fmt.Sprintf("must be at least %v for %s", a.min, a.backend)}
+	case ttl > a.max:
+		return &lock.ConfigError{Field: "ttl", Value: ttl, Rule: fmt.Sprintf("must be at most %v for %s", a.max, a.backend)}
+	case a.seconds && ttl%time.Second != 0:
+		return &lock.ConfigError{Field: "ttl", Value: ttl, Rule: "must be a whole number of seconds for " + a.backend}
+	}
+	return nil
 }
 
 // argumentOf returns the argument of [Backend.Lock] that the input a backend

@@ -3,21 +3,19 @@ package leadership
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/leaderkit/leaderkit/election"
 	"github.com/leaderkit/leaderkit/lock"
 	"github.com/leaderkit/leaderkit/schedule"
 )
 
-// Timing of Candidates and Followers.
+// Timing of Candidates and Followers. A release, by Resign or Stop, is
+// bounded by election.DefaultReleaseTimeout; a backend that cannot be
+// reached within it is left to expire the lock (after the ttl), and the
+// error goes to the error channel.
 const (
-	// ReleaseTimeout bounds the release of a lock by Resign and Stop. A
-	// backend that cannot be reached within it is left to expire the lock
-	// (after the ttl), and the error goes to the error channel.
-	ReleaseTimeout = 5 * time.Second
-
 	// ResignPause is how long a Candidate that resigned waits for another
 	// candidate to take the free lock before it campaigns again. It is
 	// skipped when another candidate leads already (queued backends, etcd
@@ -44,25 +42,21 @@ func retry() schedule.Schedule[error] {
 // usable.
 type Candidate struct {
 	lock lock.Lock
+	svc  *election.Temporary
 	key  string
 
-	term atomic.Pointer[term] // the term being led, nil while not leading
+	term   atomic.Pointer[term] // the term being led, nil while not leading
+	ending *term                // the term whose effect returned last; campaign goroutine only
 
-	mu         sync.Mutex
-	stopped    bool
-	elected    *feed[bool] // nil until RunForElection
-	errs       chan error
-	errsClosed bool
-	cancel     context.CancelFunc // ends the campaign
-	done       chan struct{}      // closed when the campaign has returned
-
-	stopOnce sync.Once
+	life lifecycle[bool] // the campaign and its channels
 }
 
 // term is one acquisition of the lock.
 type term struct {
-	lease     lock.Lease
-	resigning atomic.Bool // Resign has been called for this term
+	ctx       context.Context // cancelled when leadership ends
+	resigning atomic.Bool     // Resign has been called for this term
+	resign    chan struct{}   // closed by Resign
+	released  chan struct{}   // closed once the term's lock is released
 }
 
 // NewCandidate returns node's candidacy for the election key in backend.
@@ -77,9 +71,10 @@ type term struct {
 // dropped, so "/a/b/" and "a/b" name the same election; the segments
 // joined by "/" and query-escaped ("a%2Fb") are the name of the lock in
 // the backend. node is the candidate's name, the one Followers report; it
-// must be unique in the election (two candidates with one node name take
-// the lock from each other). ttl must lie in the backend's range (see
-// [Etcd], [Consul], [ZooKeeper]).
+// must be unique in the election: a second candidate with a leader's node
+// name does not take the lock from it (it waits, as any candidate does),
+// but Followers could not tell the two apart. ttl must lie in the
+// backend's range (see [Etcd], [Consul], [ZooKeeper]).
 //
 // Invalid arguments are reported as a *lock.ConfigError (matching
 // lock.ErrInvalidConfig) naming "backend", "key", "node" or "ttl". Unlike
@@ -100,7 +95,14 @@ func NewCandidate(backend Backend, key, node string, ttl time.Duration) (*Candid
 	if err != nil {
 		return nil, fmt.Errorf("leadership: %w", err)
 	}
-	return &Candidate{lock: l, key: key}, nil
+	c := &Candidate{lock: l, key: key}
+	c.svc, err = election.NewTemporary(l, retry(), election.WithErrorHook(func(err error) {
+		c.life.report(fmt.Errorf("leadership: campaign for %q: %w", key, err))
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("leadership: %w", err)
+	}
+	return c, nil
 }
 
 // configError returns the error of an invalid argument of a constructor.
@@ -133,22 +135,7 @@ func configError(field string, value any, rule string) error {
 // returns the same channels (so code that calls it again after an error,
 // as the original required, keeps working); after Stop they are closed.
 func (c *Candidate) RunForElection() (<-chan bool, <-chan error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.elected == nil {
-		c.elected = newFeed(true, false)
-		c.errs = make(chan error, ErrorBuffer)
-		if c.stopped {
-			c.elected.close()
-			close(c.errs)
-			c.errsClosed = true
-		} else {
-			ctx, cancel := context.WithCancel(context.Background())
-			c.cancel, c.done = cancel, make(chan struct{})
-			go c.campaign(ctx)
-		}
-	}
-	return c.elected.ch, c.errs
+	return c.life.start(true, false, c.campaign)
 }
 
 // IsLeader reports whether the candidate leads now: it holds a lease that
@@ -157,22 +144,14 @@ func (c *Candidate) RunForElection() (<-chan bool, <-chan error) {
 // when leadership ends.
 func (c *Candidate) IsLeader() bool {
 	t := c.term.Load()
-	if t == nil || t.resigning.Load() {
-		return false
-	}
-	select {
-	case <-t.lease.Done():
-		return false
-	default:
-		return true
-	}
+	return t != nil && !t.resigning.Load() && t.ctx.Err() == nil
 }
 
 // Resign gives up leadership and campaigns again. IsLeader is false from
 // the moment Resign is called; Resign releases the lock, so that a waiting
 // candidate takes over at once, and returns once the release is done (or,
-// after [ReleaseTimeout], left to expire, with the error on the error
-// channel). The campaign then gives other candidates up to [ResignPause]
+// after election.DefaultReleaseTimeout, left to expire, with the error on
+// the error channel). The campaign then gives other candidates up to [ResignPause]
 // to take the lock before it competes again.
 //
 // Resign does nothing when the candidate does not lead, and it never waits
@@ -183,126 +162,48 @@ func (c *Candidate) Resign() {
 	if t == nil || !t.resigning.CompareAndSwap(false, true) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), ReleaseTimeout)
-	defer cancel()
-	if err := t.lease.Release(ctx); err != nil {
-		c.report(fmt.Errorf("leadership: resign %q: %w", c.key, err))
-	}
+	close(t.resign)
+	<-t.released
 }
 
 // Stop ends the candidacy: it interrupts a campaign waiting for the lock,
 // releases the lock if the candidate leads (on a fresh context bounded by
-// [ReleaseTimeout]; the lock is left to expire if the backend cannot be
+// election.DefaultReleaseTimeout; the lock is left to expire if the backend cannot be
 // reached), closes the channels and the backend's connection, and returns
 // once all of that is done. It works whether or not anyone reads the
 // channels. Stop is idempotent and may be called concurrently; a
 // Candidate cannot run again after it (make a new one).
-func (c *Candidate) Stop() {
-	c.stopOnce.Do(func() {
-		c.mu.Lock()
-		c.stopped = true
-		cancel, done := c.cancel, c.done
-		c.mu.Unlock()
-		if cancel != nil {
-			cancel()
-			<-done
-			c.elected.close()
-			c.mu.Lock()
-			close(c.errs)
-			c.errsClosed = true
-			c.mu.Unlock()
-		}
-		closeLock(c.lock)
-	})
-}
+func (c *Candidate) Stop() { c.life.stop(c.lock) }
 
-// report puts err on the error channel, unless it is closed.
-func (c *Candidate) report(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.errs != nil && !c.errsClosed {
-		sendDropOldest(c.errs, err)
-	}
-}
-
-// campaign acquires the lock, leads until the term ends, and starts over,
+// campaign leads each time the candidate is elected, by election.Campaign,
 // until ctx ends.
 func (c *Candidate) campaign(ctx context.Context) {
-	defer close(c.done)
-	backoff := retry().Driver(nil)
-	for {
-		lease, err := lock.Acquire(ctx, c.lock)
-		if ctx.Err() != nil {
-			if err == nil {
-				c.release(lease)
-			}
-			return
-		}
-		if err != nil {
-			c.report(fmt.Errorf("leadership: campaign for %q: %w", c.key, err))
-			delay, _ := backoff.Next(err)
-			if !sleep(ctx, delay) {
-				return
-			}
-			continue
-		}
-		backoff = retry().Driver(nil)
-		if c.lead(ctx, lease) {
-			c.yield(ctx)
-		}
-		if ctx.Err() != nil {
-			return
-		}
+	_, err := election.Campaign(ctx, c.svc, c.lead,
+		election.WithStepDownPause(ResignPause),
+		election.WithHooks(election.Hooks{
+			StoppedLeading: func(election.Leadership, error) { close(c.ending.released) },
+		}))
+	if ctx.Err() == nil {
+		c.life.report(fmt.Errorf("leadership: campaign for %q: %w", c.key, err))
 	}
 }
 
-// lead holds lease until it ends or ctx does, then releases it. It reports
-// whether the term ended through Resign.
-func (c *Candidate) lead(ctx context.Context, lease lock.Lease) (resigned bool) {
-	t := &term{lease: lease}
+// lead is one term: it reports the election, holds leadership until it
+// ends or Resign is called, and reports the end before the lock is
+// released. After Resign it steps down.
+func (c *Candidate) lead(ctx context.Context) (struct{}, error) {
+	t := &term{ctx: ctx, resign: make(chan struct{}), released: make(chan struct{})}
 	c.term.Store(t)
-	c.elected.push(true)
+	c.life.values.push(true)
 	select {
-	case <-lease.Done():
 	case <-ctx.Done():
+	case <-t.resign:
 	}
 	c.term.Store(nil) // IsLeader is false before the lock is freed
-	c.elected.push(false)
-	c.release(lease) // after a loss or Resign it frees nothing but ends what is left
-	return t.resigning.Load()
-}
-
-// release releases lease on a fresh, bounded context and reports a
-// failure.
-func (c *Candidate) release(lease lock.Lease) {
-	ctx, cancel := context.WithTimeout(context.Background(), ReleaseTimeout)
-	defer cancel()
-	if err := lease.Release(ctx); err != nil {
-		c.report(fmt.Errorf("leadership: release %q: %w", c.key, err))
+	c.life.values.push(false)
+	c.ending = t
+	if t.resigning.Load() {
+		return struct{}{}, fmt.Errorf("%w: resigned", election.ErrStepDown)
 	}
-}
-
-// yield gives other candidates up to ResignPause to take the lock after a
-// resignation: it returns at once when another candidate leads, else when
-// one takes the lock or the pause is over.
-func (c *Candidate) yield(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, ResignPause)
-	defer cancel()
-	rec, err := c.lock.Holder(ctx)
-	if err == nil && rec.Free() {
-		_ = c.lock.Wait(ctx, rec)
-	}
-}
-
-// sleep waits for d or until ctx ends, and reports whether ctx is still
-// live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return struct{}{}, nil
 }

@@ -2,7 +2,6 @@ package leadership
 
 import (
 	"slices"
-	"time"
 
 	"github.com/hashicorp/consul/api"
 
@@ -26,30 +25,15 @@ import (
 // client stays the caller's and must outlive the Candidates and Followers;
 // a nil client is reported by NewCandidate and NewFollower.
 func Consul(client *api.Client, opts ...consullock.Option) Backend {
-	return consulBackend{client: client, opts: slices.Clone(opts)}
-}
-
-type consulBackend struct {
-	client *api.Client
-	opts   []consullock.Option
-}
-
-// Lock implements [Backend].
-func (b consulBackend) Lock(key, node string, ttl time.Duration) (lock.Lock, error) {
-	name, err := lockName(key)
-	if err != nil {
-		return nil, err
+	return adapter[consullock.Option]{
+		backend: "Consul", min: consullock.MinTTL, max: consullock.MaxTTL,
+		opts: slices.Clone(opts),
+		place: func(name string) consullock.Option {
+			return consullock.WithKey(consullock.DefaultKeyRoot + name)
+		},
+		withTTL: consullock.WithTTL,
+		open: func(name, node string, opts []consullock.Option) (lock.Lock, error) {
+			return consullock.New(client, name, node, opts...)
+		},
 	}
-	if err := checkTTL("Consul", ttl, consullock.MinTTL, consullock.MaxTTL); err != nil {
-		return nil, err
-	}
-	opts := append(slices.Clone(b.opts), consullock.WithKey(consullock.DefaultKeyRoot+name))
-	if ttl != 0 {
-		opts = append(opts, consullock.WithTTL(ttl))
-	}
-	l, err := consullock.New(b.client, name, node, opts...)
-	if err != nil {
-		return nil, backendError("consul", key, err)
-	}
-	return l, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -26,35 +25,21 @@ import (
 // The client stays the caller's and must outlive the Candidates and
 // Followers; a nil client is reported by NewCandidate and NewFollower.
 func Etcd(client *clientv3.Client, opts ...etcdlock.Option) Backend {
-	return etcdBackend{client: client, opts: slices.Clone(opts)}
-}
-
-type etcdBackend struct {
-	client *clientv3.Client
-	opts   []etcdlock.Option
-}
-
-// Lock implements [Backend].
-func (b etcdBackend) Lock(key, node string, ttl time.Duration) (lock.Lock, error) {
-	name, err := lockName(key)
-	if err != nil {
-		return nil, err
+	return adapter[etcdlock.Option]{
+		backend: "etcd", min: etcdlock.MinTTL, max: etcdlock.MaxTTL, seconds: true,
+		opts: slices.Clone(opts),
+		place: func(name string) etcdlock.Option {
+			return etcdlock.WithPrefix(etcdlock.DefaultPrefixRoot + name)
+		},
+		withTTL: etcdlock.WithTTL,
+		open: func(name, node string, opts []etcdlock.Option) (lock.Lock, error) {
+			l, err := etcdlock.New(client, name, node, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return &etcdLock{Lock: l, client: client}, nil
+		},
 	}
-	if err := checkTTL("etcd", ttl, etcdlock.MinTTL, etcdlock.MaxTTL); err != nil {
-		return nil, err
-	}
-	if ttl%time.Second != 0 {
-		return nil, &lock.ConfigError{Field: "ttl", Value: ttl, Rule: "must be a whole number of seconds for etcd"}
-	}
-	opts := append(slices.Clone(b.opts), etcdlock.WithPrefix(etcdlock.DefaultPrefixRoot+name))
-	if ttl != 0 {
-		opts = append(opts, etcdlock.WithTTL(ttl))
-	}
-	l, err := etcdlock.New(b.client, name, node, opts...)
-	if err != nil {
-		return nil, backendError("etcd", key, err)
-	}
-	return &etcdLock{Lock: l, client: b.client}, nil
 }
 
 // etcdLock is an etcd lock whose Wait on a free record waits for an

@@ -133,19 +133,3 @@ func (f *feed[T]) close() {
 	close(f.stop)
 	<-f.done
 }
-
-// sendDropOldest sends err on ch, which has no other sender, dropping the
-// oldest buffered error if ch is full. It never blocks.
-func sendDropOldest(ch chan error, err error) {
-	for {
-		select {
-		case ch <- err:
-			return
-		default:
-		}
-		select {
-		case <-ch:
-		default:
-		}
-	}
-}

@@ -113,25 +113,3 @@ func TestFeedCloseWithoutReader(t *testing.T) {
 	}
 	f.push(1) // after close: dropped, no panic
 }
-
-// TestSendDropOldest: a full error channel drops its oldest error.
-func TestSendDropOldest(t *testing.T) {
-	ch := make(chan error, 2)
-	errs := []error{errA, errB, errC}
-	for _, err := range errs {
-		sendDropOldest(ch, err)
-	}
-	if got := []error{<-ch, <-ch}; got[0] != errB || got[1] != errC {
-		t.Fatalf("received %v, want [b c]", got)
-	}
-}
-
-var (
-	errA = errorString("a")
-	errB = errorString("b")
-	errC = errorString("c")
-)
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }

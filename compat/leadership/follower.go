@@ -5,20 +5,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/leaderkit/leaderkit/lock"
-)
-
-// Pauses of a Follower whose backend's Wait keeps returning at once
-// without a change (the lock contract allows early returns): the pause
-// starts at spinPauseMin and doubles up to spinPauseMax, so that such a
-// backend is polled rather than hammered. A Wait that blocked at least
-// spinThreshold resets it.
-const (
-	spinThreshold = 20 * time.Millisecond
-	spinPauseMin  = 10 * time.Millisecond
-	spinPauseMax  = time.Second
 )
 
 // Follower follows the election of one key: it reports who leads it,
@@ -29,16 +17,10 @@ type Follower struct {
 	lock lock.Lock
 	key  string
 
-	mu         sync.Mutex
-	leader     string
-	stopped    bool
-	leaders    *feed[string] // nil until FollowElection
-	errs       chan error
-	errsClosed bool
-	cancel     context.CancelFunc // ends the following
-	done       chan struct{}      // closed when the following has returned
+	mu     sync.Mutex
+	leader string // as last observed
 
-	stopOnce sync.Once
+	life lifecycle[string] // the following and its channels
 }
 
 // NewFollower returns a follower of the election key in backend (see
@@ -81,22 +63,7 @@ func NewFollower(backend Backend, key string) (*Follower, error) {
 // dropped. FollowElection may be called again: it returns the same
 // channels; after Stop they are closed.
 func (f *Follower) FollowElection() (<-chan string, <-chan error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.leaders == nil {
-		f.leaders = newFeed(false, "")
-		f.errs = make(chan error, ErrorBuffer)
-		if f.stopped {
-			f.leaders.close()
-			close(f.errs)
-			f.errsClosed = true
-		} else {
-			ctx, cancel := context.WithCancel(context.Background())
-			f.cancel, f.done = cancel, make(chan struct{})
-			go f.follow(ctx)
-		}
-	}
-	return f.leaders.ch, f.errs
+	return f.life.start(false, "", f.follow)
 }
 
 // Leader returns the node name of the leader as last observed, "" when
@@ -111,66 +78,21 @@ func (f *Follower) Leader() string {
 // Stop ends the following, closes the channels and the backend's
 // connection, and returns once that is done, whether or not anyone reads
 // the channels. It is idempotent and may be called concurrently.
-func (f *Follower) Stop() {
-	f.stopOnce.Do(func() {
-		f.mu.Lock()
-		f.stopped = true
-		cancel, done := f.cancel, f.done
-		f.mu.Unlock()
-		if cancel != nil {
-			cancel()
-			<-done
-			f.leaders.close()
-			f.mu.Lock()
-			close(f.errs)
-			f.errsClosed = true
-			f.mu.Unlock()
-		}
-		closeLock(f.lock)
-	})
-}
+func (f *Follower) Stop() { f.life.stop(f.lock) }
 
-// follow reads the record, reports its holder, and waits for it to change,
-// until ctx ends.
+// follow reports each holder that lock.Observe sees, until ctx ends.
 func (f *Follower) follow(ctx context.Context) {
-	defer close(f.done)
-	backoff := retry().Driver(nil)
-	var (
-		prev  lock.Record
-		seen  bool          // prev is set
-		pause time.Duration // before the next read, after an early Wait return
-	)
-	for {
-		if pause > 0 && !sleep(ctx, pause) {
-			return
-		}
-		rec, err := f.lock.Holder(ctx)
-		if err == nil {
-			if seen && rec == prev {
-				pause = min(max(2*pause, spinPauseMin), spinPauseMax)
-			} else {
-				pause = 0
-			}
-			prev, seen = rec, true
-			f.observe(rec.Holder)
-			began := time.Now()
-			err = f.lock.Wait(ctx, rec)
-			if time.Since(began) >= spinThreshold {
-				pause = 0
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			f.report(fmt.Errorf("leadership: follow %q: %w", f.key, err))
-			delay, _ := backoff.Next(err)
-			if !sleep(ctx, delay) {
-				return
-			}
+	obs, err := lock.Observe(ctx, f.lock, lock.WithRetry(retry()))
+	if err != nil {
+		f.life.report(fmt.Errorf("leadership: follow %q: %w", f.key, err))
+		return
+	}
+	for o := range obs {
+		if o.Err != nil {
+			f.life.report(fmt.Errorf("leadership: follow %q: %w", f.key, o.Err))
 			continue
 		}
-		backoff = retry().Driver(nil)
+		f.observe(o.Record.Holder)
 	}
 }
 
@@ -179,14 +101,5 @@ func (f *Follower) observe(holder string) {
 	f.mu.Lock()
 	f.leader = holder
 	f.mu.Unlock()
-	f.leaders.push(holder)
-}
-
-// report puts err on the error channel, unless it is closed.
-func (f *Follower) report(err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.errsClosed {
-		sendDropOldest(f.errs, err)
-	}
+	f.life.values.push(holder)
 }

@@ -2,7 +2,6 @@ package leadership
 
 import (
 	"slices"
-	"time"
 
 	"github.com/leaderkit/leaderkit/lock"
 	zklock "github.com/leaderkit/leaderkit/lock/zookeeper"
@@ -23,30 +22,14 @@ import (
 // come from the key and ttl and override WithRoot and WithSessionTimeout.
 // Invalid servers are reported by NewCandidate and NewFollower.
 func ZooKeeper(servers []string, opts ...zklock.Option) Backend {
-	return zkBackend{servers: slices.Clone(servers), opts: slices.Clone(opts)}
-}
-
-type zkBackend struct {
-	servers []string
-	opts    []zklock.Option
-}
-
-// Lock implements [Backend].
-func (b zkBackend) Lock(key, node string, ttl time.Duration) (lock.Lock, error) {
-	name, err := lockName(key)
-	if err != nil {
-		return nil, err
+	servers = slices.Clone(servers)
+	return adapter[zklock.Option]{
+		backend: "ZooKeeper", min: zklock.MinSessionTimeout, max: zklock.MaxSessionTimeout,
+		opts:    slices.Clone(opts),
+		place:   func(string) zklock.Option { return zklock.WithRoot(zklock.DefaultRoot) },
+		withTTL: zklock.WithSessionTimeout,
+		open: func(name, node string, opts []zklock.Option) (lock.Lock, error) {
+			return zklock.New(servers, name, node, opts...)
+		},
 	}
-	if err := checkTTL("ZooKeeper", ttl, zklock.MinSessionTimeout, zklock.MaxSessionTimeout); err != nil {
-		return nil, err
-	}
-	opts := append(slices.Clone(b.opts), zklock.WithRoot(zklock.DefaultRoot))
-	if ttl != 0 {
-		opts = append(opts, zklock.WithSessionTimeout(ttl))
-	}
-	l, err := zklock.New(b.servers, name, node, opts...)
-	if err != nil {
-		return nil, backendError("zookeeper", key, err)
-	}
-	return l, nil
 }

@@ -49,9 +49,9 @@ func (s *fencedStore) write(term uint64, value string) error {
 var timing = lock.Timing{LeaseDuration: 600 * time.Millisecond, RenewDeadline: 400 * time.Millisecond, RetryPeriod: 100 * time.Millisecond}
 
 func run(ctx context.Context, out io.Writer) error {
-	store, db := memory.NewStore(), &fencedStore{}
+	store, db := memlock.NewStore(), &fencedStore{}
 	service := func(id string) (*election.Temporary, error) {
-		l, err := store.NewLock("billing", id, memory.WithTiming(timing))
+		l, err := store.NewLock("billing", id, memlock.WithTiming(timing))
 		if err != nil {
 			return nil, err
 		}

@@ -29,7 +29,7 @@ func newApp(out io.Writer) *fx.App {
 	return fx.New(
 		fx.NopLogger,
 		fxmodule.Module,
-		fx.Provide(func() (lock.Lock, error) { return memory.NewStore().NewLock("ticker", "this-process") }),
+		fx.Provide(func() (lock.Lock, error) { return memlock.NewStore().NewLock("ticker", "this-process") }),
 		fx.Provide(election.Layer(schedule.DefaultRetry[error]())),
 		fxmodule.RunAsLeader(func(ctx context.Context) (int, error) {
 			term, _ := election.TermFrom(ctx)

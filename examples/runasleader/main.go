@@ -23,7 +23,7 @@ func main() {
 
 // run lets three workers each run the job once as leader, one at a time.
 func run(ctx context.Context, out io.Writer) error {
-	store := memory.NewStore() // any backend's lock works the same way
+	store := memlock.NewStore() // any backend's lock works the same way
 	var (
 		mu      sync.Mutex
 		running int

@@ -12,12 +12,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -39,9 +36,6 @@ const (
 	// consulStopTimeout bounds how long Stop waits after SIGTERM before it
 	// sends SIGKILL.
 	consulStopTimeout = 10 * time.Second
-	// consulStartAttempts is how many times StartConsul picks new ports when
-	// the agent fails because a port was taken between picking and binding.
-	consulStartAttempts = 3
 	// consulTailLines is how many log lines failure messages include.
 	consulTailLines = 60
 )
@@ -54,18 +48,13 @@ type ConsulPorts struct {
 // Consul is a single-node Consul dev agent ("consul agent -dev") run as a
 // child process on loopback. A dev agent keeps its Raft state (KV, sessions,
 // catalog) in memory, so Restart and Kill followed by Restart lose all data
-// but keep the ports, the node name and the node ID.
+// but keep the ports, the node name and the node ID. Its methods are safe
+// for concurrent use.
 type Consul struct {
-	bin     string
-	dir     string
-	logPath string
-	ports   ConsulPorts
-
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when cmd has exited and been waited for
-	waitErr error         // cmd.Wait's result, valid after done is closed
-	logFile *os.File
+	bin   string
+	dir   string
+	ports ConsulPorts
+	proc  *process
 }
 
 // StartConsul starts a Consul dev agent for the test, waits until it has
@@ -79,23 +68,16 @@ func StartConsul(t testing.TB) *Consul {
 		t.Fatal(err)
 	}
 	c := &Consul{bin: bin, dir: t.TempDir()}
-	c.logPath = filepath.Join(c.dir, "consul.log")
 	if err := c.startFresh(); err != nil {
-		c.Stop()
 		t.Fatalf("testserver: starting consul: %v", err)
 	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("testserver: consul log %s (last %d lines):\n%s", c.logPath, consulTailLines, c.LogTail(consulTailLines))
-		}
-		c.Stop()
-	})
+	c.proc.cleanup(t, c.Stop)
 	return c
 }
 
 // StartConsulMain is StartConsul for TestMain, which has no testing.TB. The
 // returned function stops the agent and removes its directory; call it
-// before goleak.VerifyTestMain or os.Exit.
+// before goleak.VerifyTestMain or os.Exit. It may be called more than once.
 func StartConsulMain() (*Consul, func(), error) {
 	bin, err := consulBinary()
 	if err != nil {
@@ -105,19 +87,15 @@ func StartConsulMain() (*Consul, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &Consul{bin: bin, dir: dir, logPath: filepath.Join(dir, "consul.log")}
+	c := &Consul{bin: bin, dir: dir}
 	if err := c.startFresh(); err != nil {
-		c.Stop()
 		_ = os.RemoveAll(dir)
 		return nil, nil, fmt.Errorf("testserver: starting consul: %w", err)
 	}
-	var once sync.Once
-	return c, func() {
-		once.Do(func() {
-			c.Stop()
-			_ = os.RemoveAll(dir)
-		})
-	}, nil
+	return c, sync.OnceFunc(func() {
+		c.Stop()
+		_ = os.RemoveAll(dir)
+	}), nil
 }
 
 // Addr returns the host:port of the agent's HTTP API, e.g. "127.0.0.1:41234".
@@ -139,8 +117,11 @@ func (c *Consul) NodeName() string {
 // LogPath returns the file the agent's stdout and stderr go to, across
 // restarts.
 func (c *Consul) LogPath() string {
-	return c.logPath
+	return c.proc.logPath
 }
+
+// PID returns the agent's process ID, or 0 while it is not running.
+func (c *Consul) PID() int { return c.proc.pid() }
 
 // Config returns a new client configuration for the agent with a pooled
 // transport and no token; environment variables such as CONSUL_HTTP_ADDR do
@@ -176,77 +157,39 @@ func (c *Consul) Client(t testing.TB) *api.Client {
 // Stop stops the agent: SIGTERM, then SIGKILL if it has not exited within
 // 10 seconds. It returns once the process has exited. It does nothing if the
 // agent is not running, so it may be called more than once.
-func (c *Consul) Stop() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stopLocked(syscall.SIGTERM, consulStopTimeout)
-}
+func (c *Consul) Stop() { _ = c.proc.stop() }
 
 // Kill kills the agent with SIGKILL, as a crash would, and returns once the
 // process has exited. It does nothing if the agent is not running.
-func (c *Consul) Kill() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stopLocked(syscall.SIGKILL, 0)
-}
+func (c *Consul) Kill() { c.proc.kill() }
+
+// Pause freezes the agent with SIGSTOP: connections stay open but nothing
+// answers, and no session TTL runs down until it resumes. It fails if the
+// agent is not running.
+func (c *Consul) Pause() error { return c.proc.pause() }
+
+// Resume lets a paused agent run again (SIGCONT). It fails if the agent is
+// not running.
+func (c *Consul) Resume() error { return c.proc.resume() }
 
 // Restart stops the agent if it is running (as Stop does) and starts it
 // again on the same ports, then waits until it is leader again. The new
 // agent starts with empty state: a dev agent keeps its data in memory.
 func (c *Consul) Restart() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stopLocked(syscall.SIGTERM, consulStopTimeout)
-	// A port taken by another process since the first start cannot be
-	// recovered from; a port still held by the old process for a moment
-	// after it exited can: retry a few times.
-	var err error
-	for attempt := 0; attempt < consulStartAttempts; attempt++ {
-		if err = c.startLocked(); err == nil || !consulPortInUse(err) {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if err != nil {
-		c.stopLocked(syscall.SIGKILL, 0)
+	if err := c.proc.restart(); err != nil {
 		return fmt.Errorf("testserver: restarting consul: %w", err)
 	}
 	return nil
 }
 
 // LogTail returns the last n lines of the agent's log.
-func (c *Consul) LogTail(n int) string {
-	f, err := os.Open(c.logPath)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	defer f.Close()
-	const maxTail = 256 << 10
-	if fi, err := f.Stat(); err == nil && fi.Size() > maxTail {
-		if _, err := f.Seek(fi.Size()-maxTail, io.SeekStart); err != nil {
-			return fmt.Sprintf("(reading log: %v)", err)
-		}
-	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return fmt.Sprintf("(reading log: %v)", err)
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (c *Consul) LogTail(n int) string { return c.proc.logTail(n) }
 
 // startFresh picks free ports and starts the agent, picking new ports if one
 // was taken between picking and binding.
 func (c *Consul) startFresh() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var err error
-	for attempt := 0; attempt < consulStartAttempts; attempt++ {
-		var ports []int
-		ports, err = consulFreePorts(7)
+	return retryPortInUse(func() error {
+		ports, err := consulFreePorts(7)
 		if err != nil {
 			return err
 		}
@@ -254,146 +197,72 @@ func (c *Consul) startFresh() error {
 			HTTP: ports[0], DNS: ports[1], SerfLAN: ports[2], SerfWAN: ports[3],
 			Server: ports[4], GRPC: ports[5], GRPCTLS: ports[6],
 		}
-		if err = c.startLocked(); err == nil || !consulPortInUse(err) {
+		if c.proc, err = c.process(); err != nil {
 			return err
 		}
-	}
-	return err
+		return c.proc.start()
+	})
 }
 
-// startLocked starts the process on c.ports and waits until it is ready. On
-// failure the process is killed and the error carries the log's tail.
-func (c *Consul) startLocked() error {
-	if c.cmd != nil {
-		return errors.New("consul is already running")
-	}
+// process returns the agent's process on c.ports.
+func (c *Consul) process() (*process, error) {
 	dataDir := filepath.Join(c.dir, "data")
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return err
-	}
-	logFile, err := os.OpenFile(c.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	p := c.ports
-	args := []string{
-		"agent", "-dev",
-		"-bind", "127.0.0.1",
-		"-client", "127.0.0.1",
-		"-node", consulNodeName,
-		"-data-dir", dataDir,
-		"-http-port", strconv.Itoa(p.HTTP),
-		"-dns-port", strconv.Itoa(p.DNS),
-		"-serf-lan-port", strconv.Itoa(p.SerfLAN),
-		"-serf-wan-port", strconv.Itoa(p.SerfWAN),
-		"-server-port", strconv.Itoa(p.Server),
-		"-grpc-port", strconv.Itoa(p.GRPC),
-		"-grpc-tls-port", strconv.Itoa(p.GRPCTLS),
-	}
-	fmt.Fprintf(logFile, "=== testserver: %s %s\n", c.bin, strings.Join(args, " "))
-	cmd := exec.Command(c.bin, args...)
-	// An *os.File as stdout/stderr is passed to the child directly: exec
-	// starts no copying goroutines that could outlive the test.
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.Env = consulEnv()
-	// Kill the agent if the test binary dies without running its cleanups
-	// (for example on a -timeout panic).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return err
-	}
-	done := make(chan struct{})
-	c.cmd, c.done, c.logFile, c.waitErr = cmd, done, logFile, nil
-	go func() {
-		err := cmd.Wait()
-		c.waitErr = err // read only after done is closed
-		close(done)
-	}()
-
-	if err := c.waitReady(done); err != nil {
-		c.stopLocked(syscall.SIGKILL, 0)
-		return fmt.Errorf("%w\nconsul log %s (last %d lines):\n%s", err, c.logPath, consulTailLines, c.LogTail(consulTailLines))
-	}
-	return nil
+	return &process{
+		name: "consul",
+		path: c.bin,
+		args: []string{
+			"agent", "-dev",
+			"-bind", "127.0.0.1",
+			"-client", "127.0.0.1",
+			"-node", consulNodeName,
+			"-data-dir", dataDir,
+			"-http-port", strconv.Itoa(p.HTTP),
+			"-dns-port", strconv.Itoa(p.DNS),
+			"-serf-lan-port", strconv.Itoa(p.SerfLAN),
+			"-serf-wan-port", strconv.Itoa(p.SerfWAN),
+			"-server-port", strconv.Itoa(p.Server),
+			"-grpc-port", strconv.Itoa(p.GRPC),
+			"-grpc-tls-port", strconv.Itoa(p.GRPCTLS),
+		},
+		// CONSUL_* variables could point the agent at something else.
+		env:          envWithout("CONSUL_"),
+		logPath:      filepath.Join(c.dir, "consul.log"),
+		tailLines:    consulTailLines,
+		ready:        c.ready,
+		readyTimeout: consulReadyTimeout,
+		stopTimeout:  consulStopTimeout,
+	}, nil
 }
 
-// waitReady waits until the agent reports a Raft leader and its own node is
+// ready passes once the agent reports a Raft leader and its own node is
 // registered with a passing serfHealth check (without which sessions cannot
-// be created). It fails at once if the process exits.
-func (c *Consul) waitReady(exited <-chan struct{}) error {
-	ctx, cancel := context.WithTimeout(context.Background(), consulReadyTimeout)
-	defer cancel()
+// be created).
+func (c *Consul) ready(ctx context.Context) error {
 	tr := &http.Transport{DisableKeepAlives: true}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 2 * time.Second}
 	base := "http://" + c.Addr()
-	err := WaitFor(ctx, func() error {
-		select {
-		case <-exited:
-			cancel() // stop waiting: it will not become ready
-			return errors.New("exited")
-		default:
-		}
-		var leader string
-		if err := consulGetJSON(ctx, hc, base+"/v1/status/leader", &leader); err != nil {
-			return err
-		}
-		if leader == "" {
-			return errors.New("no leader yet")
-		}
-		var checks []struct{ CheckID, Status string }
-		if err := consulGetJSON(ctx, hc, base+"/v1/health/node/"+consulNodeName, &checks); err != nil {
-			return err
-		}
-		for _, ch := range checks {
-			if ch.CheckID == "serfHealth" && ch.Status == "passing" {
-				return nil
-			}
-		}
-		return errors.New("node not registered or serfHealth not passing yet")
-	})
-	select {
-	case <-exited:
-		return fmt.Errorf("consul (pid %d) exited before it was ready: %v", c.cmd.Process.Pid, c.waitErr)
-	default:
+	var leader string
+	if err := consulGetJSON(ctx, hc, base+"/v1/status/leader", &leader); err != nil {
+		return err
 	}
-	if err != nil {
-		return fmt.Errorf("consul not ready after %v: %w", consulReadyTimeout, err)
+	if leader == "" {
+		return errors.New("no leader yet")
 	}
-	return nil
-}
-
-// stopLocked signals the process and waits for it to exit, escalating to
-// SIGKILL after timeout.
-func (c *Consul) stopLocked(sig syscall.Signal, timeout time.Duration) {
-	if c.cmd == nil {
-		return
+	var checks []struct{ CheckID, Status string }
+	if err := consulGetJSON(ctx, hc, base+"/v1/health/node/"+consulNodeName, &checks); err != nil {
+		return err
 	}
-	select {
-	case <-c.done:
-	default:
-		_ = c.cmd.Process.Signal(sig)
-		if sig != syscall.SIGKILL {
-			timer := time.NewTimer(timeout)
-			select {
-			case <-c.done:
-			case <-timer.C:
-				_ = c.cmd.Process.Kill()
-			}
-			timer.Stop()
+	for _, ch := range checks {
+		if ch.CheckID == "serfHealth" && ch.Status == "passing" {
+			return nil
 		}
-		<-c.done
 	}
-	c.logFile.Close()
-	c.cmd, c.done, c.logFile = nil, nil, nil
-}
-
-// consulPortInUse tells whether a failed start was caused by a port taken by
-// another process, judging by the log tail embedded in err.
-func consulPortInUse(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "address already in use")
+	return errors.New("node not registered or serfHealth not passing yet")
 }
 
 func consulGetJSON(ctx context.Context, hc *http.Client, url string, v any) error {
@@ -414,18 +283,6 @@ func consulGetJSON(ctx context.Context, hc *http.Client, url string, v any) erro
 		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(body))
 	}
 	return json.Unmarshal(body, v)
-}
-
-// consulEnv is the test process's environment without CONSUL_* variables,
-// which could point the agent or its CLI at something else.
-func consulEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CONSUL_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 // consulBinary returns the path of the Consul binary built by

@@ -3,7 +3,7 @@ package testserver
 import (
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -151,17 +151,7 @@ func (e *Etcd) Restart() error {
 
 // LogTail returns the last n lines of the server's log (warnings and
 // errors).
-func (e *Etcd) LogTail(n int) string {
-	data, err := os.ReadFile(e.logPath)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (e *Etcd) LogTail(n int) string { return logTail(e.logPath, n) }
 
 func (e *Etcd) start() error {
 	e.mu.Lock()
@@ -177,14 +167,29 @@ func (e *Etcd) startLocked() error {
 	if err != nil {
 		return err
 	}
+	srv, err := startEmbeddedEtcd(filepath.Join(e.dir, "data"), e.client, logFile, etcdReadyTimeout)
+	if err != nil {
+		_ = logFile.Close()
+		return err
+	}
+	e.srv, e.logFile = srv, logFile
+	e.client.Host = srv.Clients[0].Addr().String()
+	return nil
+}
+
+// startEmbeddedEtcd starts a single-member etcd in the test process with its
+// data in dataDir, serving clients on client (port 0 picks a free port) and
+// logging warnings and errors to log, and waits up to timeout until it serves
+// clients. On failure nothing is left running.
+func startEmbeddedEtcd(dataDir string, client url.URL, log io.Writer, timeout time.Duration) (*embed.Etcd, error) {
 	logger := zap.New(zapcore.NewCore(
 		zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()),
-		zapcore.AddSync(logFile),
+		zapcore.AddSync(log),
 		zap.WarnLevel,
 	))
 	cfg := embed.NewConfig()
 	cfg.Name = "leaderkit"
-	cfg.Dir = filepath.Join(e.dir, "data")
+	cfg.Dir = dataDir
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
 	cfg.UnsafeNoFsync = true
 	// The member talks to no peer; port 0 is fine for the peer URL, and
@@ -192,30 +197,27 @@ func (e *Etcd) startLocked() error {
 	peer := url.URL{Scheme: "http", Host: "127.0.0.1:0"}
 	cfg.ListenPeerUrls = []url.URL{peer}
 	cfg.AdvertisePeerUrls = []url.URL{peer}
-	cfg.ListenClientUrls = []url.URL{e.client}
-	cfg.AdvertiseClientUrls = []url.URL{e.client}
+	cfg.ListenClientUrls = []url.URL{client}
+	cfg.AdvertiseClientUrls = []url.URL{client}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
 	cfg.EnableGRPCGateway = false
 
 	srv, err := embed.StartEtcd(cfg)
 	if err != nil {
-		_ = logFile.Close()
-		return err
+		return nil, err
 	}
-	e.srv, e.logFile = srv, logFile
-	timer := time.NewTimer(etcdReadyTimeout)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case <-srv.Server.ReadyNotify():
-	case err := <-srv.Err():
-		e.stopLocked()
-		return fmt.Errorf("embedded etcd: %w", err)
+		return srv, nil
+	case err = <-srv.Err():
+		err = fmt.Errorf("embedded etcd: %w", err)
 	case <-timer.C:
-		e.stopLocked()
-		return errors.New("embedded etcd not ready within " + etcdReadyTimeout.String())
+		err = errors.New("embedded etcd not ready within " + timeout.String())
 	}
-	e.client.Host = srv.Clients[0].Addr().String()
-	return nil
+	srv.Close()
+	return nil, err
 }
 
 func (e *Etcd) stopLocked() {
@@ -226,140 +228,5 @@ func (e *Etcd) stopLocked() {
 	if e.logFile != nil {
 		_ = e.logFile.Close()
 		e.logFile = nil
-	}
-}
-
-// EtcdProxy is a TCP proxy in front of an etcd server that can cut the
-// network without closing connections, as a partition does: while cut,
-// bytes are held back in both directions and calls through it hang; after
-// [EtcdProxy.Heal] they flow again on the same connections.
-//
-// Its methods are safe for concurrent use.
-type EtcdProxy struct {
-	ln     net.Listener
-	target string
-
-	mu     sync.Mutex
-	healed chan struct{} // nil when not cut; closed by Heal
-	conns  map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
-}
-
-// Proxy starts a proxy to the server's client port on a free loopback port,
-// closed by a cleanup registered on t.
-func (e *Etcd) Proxy(t testing.TB) *EtcdProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("testserver: etcd proxy: %v", err)
-	}
-	p := &EtcdProxy{ln: ln, target: e.Endpoints()[0], conns: map[net.Conn]struct{}{}}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(p.Close)
-	return p
-}
-
-// Endpoint returns the proxy's address ("127.0.0.1:PORT").
-func (p *EtcdProxy) Endpoint() string { return p.ln.Addr().String() }
-
-// Cut holds back all traffic through the proxy until Heal.
-func (p *EtcdProxy) Cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.healed == nil {
-		p.healed = make(chan struct{})
-	}
-}
-
-// Heal lets traffic held back by Cut flow again.
-func (p *EtcdProxy) Heal() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.healed != nil {
-		close(p.healed)
-		p.healed = nil
-	}
-}
-
-// Close stops the proxy, closes its connections and waits for its
-// goroutines. It may be called more than once.
-func (p *EtcdProxy) Close() {
-	p.mu.Lock()
-	if !p.closed {
-		p.closed = true
-		_ = p.ln.Close()
-		for c := range p.conns {
-			_ = c.Close()
-		}
-		if p.healed != nil {
-			close(p.healed)
-			p.healed = nil
-		}
-	}
-	p.mu.Unlock()
-	p.wg.Wait()
-}
-
-func (p *EtcdProxy) accept() {
-	defer p.wg.Done()
-	for {
-		in, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		out, err := net.Dial("tcp", p.target)
-		if err != nil {
-			_ = in.Close()
-			continue
-		}
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			_ = in.Close()
-			_ = out.Close()
-			return
-		}
-		p.conns[in], p.conns[out] = struct{}{}, struct{}{}
-		p.wg.Add(2)
-		p.mu.Unlock()
-		go p.pipe(in, out)
-		go p.pipe(out, in)
-	}
-}
-
-// pipe copies src to dst, holding each chunk while the proxy is cut. It
-// closes both connections when either side ends.
-func (p *EtcdProxy) pipe(src, dst net.Conn) {
-	defer p.wg.Done()
-	defer func() {
-		p.mu.Lock()
-		delete(p.conns, src)
-		delete(p.conns, dst)
-		p.mu.Unlock()
-		_ = src.Close()
-		_ = dst.Close()
-	}()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			p.mu.Lock()
-			healed, closed := p.healed, p.closed
-			p.mu.Unlock()
-			if closed {
-				return
-			}
-			if healed != nil {
-				<-healed
-			}
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return // io.EOF or a closed connection: the other pipe ends too
-		}
 	}
 }

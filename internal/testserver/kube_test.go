@@ -157,7 +157,7 @@ func TestKubeMain(t *testing.T) {
 	if _, err := kubeClient(t, k.AdminConfig()).CoreV1().Namespaces().List(t.Context(), metav1.ListOptions{}); err != nil {
 		t.Errorf("admin listing namespaces: %v", err)
 	}
-	pid, dir := k.apiserver.cmd.Process.Pid, k.dir
+	pid, dir := k.apiserver.pid(), k.dir
 	stop()
 	stopped = true
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {

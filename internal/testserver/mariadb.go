@@ -1,18 +1,17 @@
+//go:build unix
+
 package testserver
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,9 +31,6 @@ const (
 	mariadbReadyTimeout = time.Minute
 	// mariadbStopTimeout is how long Stop waits after SIGTERM before SIGKILL.
 	mariadbStopTimeout = 15 * time.Second
-	// mariadbStartAttempts is how many ports a fresh start tries when the
-	// one picked was taken before the server could bind it.
-	mariadbStartAttempts = 3
 	// mariadbTailLines is how many log lines failure messages include.
 	mariadbTailLines = 40
 )
@@ -42,16 +38,11 @@ const (
 // MariaDB is a MariaDB server run as a child process on a loopback port, with
 // its data in a temporary directory. Stop, Kill and Restart keep the port and
 // the data, so tests can crash the server under a client and bring it back.
+// Its methods are safe for concurrent use.
 type MariaDB struct {
-	dir     string
-	logPath string
-	port    int
-
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when cmd has exited and been waited for
-	waitErr error         // cmd.Wait's result, valid after done is closed
-	logFile *os.File
+	dir  string
+	port int
+	proc *process
 }
 
 // StartMariaDB initialises a data directory, starts a MariaDB server on a
@@ -65,12 +56,7 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("testserver: mariadb log %s (last %d lines):\n%s", m.logPath, mariadbTailLines, m.LogTail(mariadbTailLines))
-		}
-		stop()
-	})
+	m.proc.cleanup(t, stop)
 	return m
 }
 
@@ -88,24 +74,28 @@ func StartMariaDBMain() (*MariaDB, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("testserver: mariadb: %w", err)
 	}
-	m := &MariaDB{dir: dir, logPath: filepath.Join(dir, "mariadb.log")}
+	m := &MariaDB{dir: dir}
 	cleanup := func() { _ = os.RemoveAll(dir) }
 	if err := m.install(bins.install); err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	if err := m.startFresh(); err != nil {
-		m.Stop()
+	err = retryPortInUse(func() error {
+		var err error
+		if m.port, err = freeLoopbackPort(); err != nil {
+			return err
+		}
+		m.proc = m.process(bins.server)
+		return m.proc.start()
+	})
+	if err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("testserver: starting mariadb: %w", err)
 	}
-	var once sync.Once
-	return m, func() {
-		once.Do(func() {
-			m.Stop()
-			cleanup()
-		})
-	}, nil
+	return m, sync.OnceFunc(func() {
+		m.Stop()
+		cleanup()
+	}), nil
 }
 
 // Port returns the server's TCP port on 127.0.0.1; it stays the same across
@@ -117,61 +107,54 @@ func (m *MariaDB) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.I
 
 // DSN returns a go-sql-driver/mysql data source name for user root (no
 // password) and database [MariaDBDatabase].
-func (m *MariaDB) DSN() string {
-	cfg := mysql.NewConfig()
-	cfg.User = "root"
-	cfg.Net = "tcp"
-	cfg.Addr = m.Addr()
-	cfg.DBName = MariaDBDatabase
-	return cfg.FormatDSN()
-}
+func (m *MariaDB) DSN() string { return m.config(MariaDBDatabase).FormatDSN() }
 
 // PID returns the server's process ID, or 0 while it is not running.
-func (m *MariaDB) PID() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.cmd == nil {
-		return 0
-	}
-	return m.cmd.Process.Pid
-}
+func (m *MariaDB) PID() int { return m.proc.pid() }
 
 // LogPath returns the file the server's log goes to, across restarts.
-func (m *MariaDB) LogPath() string { return m.logPath }
+func (m *MariaDB) LogPath() string { return m.proc.logPath }
 
 // Stop shuts the server down (SIGTERM, then SIGKILL if it has not exited
 // within 15 seconds) and returns once it has exited. It does nothing if the
 // server is not running.
-func (m *MariaDB) Stop() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.stopLocked(syscall.SIGTERM, mariadbStopTimeout)
-}
+func (m *MariaDB) Stop() { _ = m.proc.stop() }
 
 // Kill kills the server with SIGKILL, as a crash would, and returns once the
 // process has exited. Committed data survive; the next start runs InnoDB
 // crash recovery. It does nothing if the server is not running.
-func (m *MariaDB) Kill() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.stopLocked(syscall.SIGKILL, 0)
-}
+func (m *MariaDB) Kill() { m.proc.kill() }
+
+// Pause freezes the server with SIGSTOP: connections stay open but nothing
+// answers. It fails if the server is not running.
+func (m *MariaDB) Pause() error { return m.proc.pause() }
+
+// Resume lets a paused server run again (SIGCONT). It fails if the server is
+// not running.
+func (m *MariaDB) Resume() error { return m.proc.resume() }
 
 // Restart stops the server if it is running (as Stop does) and starts it
 // again on the same port with the same data, then waits until it accepts
 // connections.
 func (m *MariaDB) Restart() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.stopLocked(syscall.SIGTERM, mariadbStopTimeout)
-	if err := m.startLocked(); err != nil {
+	if err := m.proc.restart(); err != nil {
 		return fmt.Errorf("testserver: restarting mariadb: %w", err)
 	}
 	return nil
 }
 
 // LogTail returns the last n lines of the server's log.
-func (m *MariaDB) LogTail(n int) string { return mariadbTail(m.logPath, n) }
+func (m *MariaDB) LogTail(n int) string { return m.proc.logTail(n) }
+
+// config returns a client configuration for user root and database db.
+func (m *MariaDB) config(db string) *mysql.Config {
+	cfg := mysql.NewConfig()
+	cfg.User = "root"
+	cfg.Net = "tcp"
+	cfg.Addr = m.Addr()
+	cfg.DBName = db
+	return cfg
+}
 
 type mariadbBins struct{ server, install string }
 
@@ -235,43 +218,13 @@ func (m *MariaDB) install(bin string) error {
 	args = append(args, mariadbTuning...)
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("testserver: mariadb-install-db: %w\n%s", err, mariadbLastLines(string(out), mariadbTailLines))
+		return fmt.Errorf("testserver: mariadb-install-db: %w\n%s", err, lastLines(string(out), mariadbTailLines))
 	}
 	return nil
 }
 
-// startFresh picks a free port and starts the server, picking another port
-// if the first was taken before the server could bind it.
-func (m *MariaDB) startFresh() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var err error
-	for range mariadbStartAttempts {
-		if m.port, err = freeLoopbackPort(); err != nil {
-			return err
-		}
-		if err = m.startLocked(); err == nil || !strings.Contains(err.Error(), "Address already in use") {
-			return err
-		}
-	}
-	return err
-}
-
-// startLocked starts the server on m.port and waits until it is ready and
-// holds MariaDBDatabase. On failure the process is killed and the error
-// carries the log's tail.
-func (m *MariaDB) startLocked() error {
-	if m.cmd != nil {
-		return errors.New("mariadb is already running")
-	}
-	bins, err := mariadbBinaries()
-	if err != nil {
-		return err
-	}
-	logFile, err := os.OpenFile(m.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
+// process returns the server's process on m.port.
+func (m *MariaDB) process(bin string) *process {
 	args := append([]string{
 		"--no-defaults",
 		"--datadir=" + m.dataDir(),
@@ -280,42 +233,22 @@ func (m *MariaDB) startLocked() error {
 		"--port=" + strconv.Itoa(m.port),
 		"--bind-address=127.0.0.1",
 	}, mariadbUserArgs()...)
-	args = append(args, mariadbTuning...)
-	fmt.Fprintf(logFile, "=== testserver: %s %s\n", bins.server, strings.Join(args, " "))
-	cmd := exec.Command(bins.server, args...)
-	// An *os.File as stdout/stderr goes to the child directly: exec starts
-	// no copying goroutine that could outlive the test.
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return err
+	return &process{
+		name:         "mariadb",
+		path:         bin,
+		args:         append(args, mariadbTuning...),
+		logPath:      filepath.Join(m.dir, "mariadb.log"),
+		tailLines:    mariadbTailLines,
+		ready:        m.ready,
+		readyTimeout: mariadbReadyTimeout,
+		stopTimeout:  mariadbStopTimeout,
 	}
-	done := make(chan struct{})
-	m.cmd, m.done, m.logFile, m.waitErr = cmd, done, logFile, nil
-	go func() {
-		err := cmd.Wait()
-		m.waitErr = err // read only after done is closed
-		close(done)
-	}()
-
-	ctx, cancel := context.WithTimeout(context.Background(), mariadbReadyTimeout)
-	defer cancel()
-	if err := m.waitReady(ctx, done); err != nil {
-		m.stopLocked(syscall.SIGKILL, 0)
-		return fmt.Errorf("%w\nmariadb log %s (last %d lines):\n%s", err, m.logPath, mariadbTailLines, m.LogTail(mariadbTailLines))
-	}
-	return nil
 }
 
-// waitReady waits until the server answers a ping over TCP, then creates
-// MariaDBDatabase. It fails at once if the process exits.
-func (m *MariaDB) waitReady(ctx context.Context, exited <-chan struct{}) error {
-	cfg := mysql.NewConfig()
-	cfg.User = "root"
-	cfg.Net = "tcp"
-	cfg.Addr = m.Addr()
+// ready passes once the server answers a ping over TCP and holds
+// MariaDBDatabase, which it creates.
+func (m *MariaDB) ready(ctx context.Context) error {
+	cfg := m.config("")
 	cfg.Timeout = 2 * time.Second
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
@@ -323,69 +256,13 @@ func (m *MariaDB) waitReady(ctx context.Context, exited <-chan struct{}) error {
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()
-	var exitErr error
-	err = WaitFor(ctx, func() error {
-		select {
-		case <-exited:
-			exitErr = fmt.Errorf("mariadbd exited: %v", m.waitErr)
-			return nil
-		default:
-		}
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		return db.PingContext(pctx)
-	})
-	if exitErr != nil {
-		return exitErr
-	}
-	if err != nil {
-		return fmt.Errorf("mariadb not ready: %w", err)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		return err
 	}
 	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+MariaDBDatabase); err != nil {
 		return fmt.Errorf("creating database %s: %w", MariaDBDatabase, err)
 	}
 	return nil
-}
-
-// stopLocked signals the server's process group and waits for it to exit,
-// escalating to SIGKILL after timeout.
-func (m *MariaDB) stopLocked(sig syscall.Signal, timeout time.Duration) {
-	if m.cmd == nil {
-		return
-	}
-	pid := m.cmd.Process.Pid
-	select {
-	case <-m.done:
-	default:
-		_ = syscall.Kill(-pid, sig)
-		if sig != syscall.SIGKILL {
-			timer := time.NewTimer(timeout)
-			select {
-			case <-m.done:
-			case <-timer.C:
-				_ = syscall.Kill(-pid, syscall.SIGKILL)
-			}
-			timer.Stop()
-		}
-		<-m.done
-	}
-	m.logFile.Close()
-	m.cmd, m.done, m.logFile = nil, nil, nil
-}
-
-// mariadbTail returns the last n lines of the file at path.
-func mariadbTail(path string, n int) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	return mariadbLastLines(string(data), n)
-}
-
-func mariadbLastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

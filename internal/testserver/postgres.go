@@ -1,3 +1,5 @@
+//go:build unix
+
 package testserver
 
 import (
@@ -34,9 +36,6 @@ const (
 	// postgresStopTimeout is how long Stop waits after SIGINT (fast
 	// shutdown) before SIGKILL.
 	postgresStopTimeout = 15 * time.Second
-	// postgresStartAttempts is how many ports a fresh start tries when the
-	// one picked was taken before the server could bind it.
-	postgresStartAttempts = 3
 	// postgresTailLines is how many log lines failure messages include.
 	postgresTailLines = 40
 )
@@ -50,17 +49,11 @@ const (
 // the server run as the operating-system user postgres (the Debian package
 // creates it), and the temporary directory is handed to that user.
 type Postgres struct {
-	bin     string
-	dir     string
-	logPath string
-	port    int
-	cred    *syscall.Credential // nil: run as the current user
-
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when cmd has exited and been waited for
-	waitErr error         // cmd.Wait's result, valid after done is closed
-	logFile *os.File
+	bin  string
+	dir  string
+	port int
+	cred *syscall.Credential // nil: run as the current user
+	proc *process
 }
 
 // StartPostgres initialises a data directory, starts a PostgreSQL server on a
@@ -74,12 +67,7 @@ func StartPostgres(t testing.TB) *Postgres {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("testserver: postgres log %s (last %d lines):\n%s", p.logPath, postgresTailLines, p.LogTail(postgresTailLines))
-		}
-		stop()
-	})
+	p.proc.cleanup(t, stop)
 	return p
 }
 
@@ -108,23 +96,27 @@ func StartPostgresMain() (*Postgres, func(), error) {
 			return nil, nil, fmt.Errorf("testserver: postgres: %w", err)
 		}
 	}
-	p := &Postgres{bin: filepath.Join(binDir, "postgres"), dir: dir, logPath: filepath.Join(dir, "postgres.log"), cred: cred}
+	p := &Postgres{bin: filepath.Join(binDir, "postgres"), dir: dir, cred: cred}
 	if err := p.initdb(filepath.Join(binDir, "initdb")); err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	if err := p.startFresh(); err != nil {
-		p.Stop()
+	err = retryPortInUse(func() error {
+		var err error
+		if p.port, err = freeLoopbackPort(); err != nil {
+			return err
+		}
+		p.proc = p.process()
+		return p.proc.start()
+	})
+	if err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("testserver: starting postgres: %w", err)
 	}
-	var once sync.Once
-	return p, func() {
-		once.Do(func() {
-			p.Stop()
-			cleanup()
-		})
-	}, nil
+	return p, sync.OnceFunc(func() {
+		p.Stop()
+		cleanup()
+	}), nil
 }
 
 // Port returns the server's TCP port on 127.0.0.1; it stays the same across
@@ -143,64 +135,43 @@ func (p *Postgres) DSN() string {
 
 // PID returns the process ID of the server's postmaster, or 0 while it is
 // not running.
-func (p *Postgres) PID() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return 0
-	}
-	return p.cmd.Process.Pid
-}
+func (p *Postgres) PID() int { return p.proc.pid() }
 
 // LogPath returns the file the server's log goes to, across restarts.
-func (p *Postgres) LogPath() string { return p.logPath }
+func (p *Postgres) LogPath() string { return p.proc.logPath }
 
 // Stop shuts the server down and returns once it has exited: SIGINT, which
 // PostgreSQL takes as a fast shutdown (SIGTERM would wait for every client
 // to disconnect), then SIGKILL to all its processes after 15 seconds. It
 // does nothing if the server is not running.
-func (p *Postgres) Stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.stopLocked(syscall.SIGINT, postgresStopTimeout)
-}
+func (p *Postgres) Stop() { _ = p.proc.stop() }
 
-// Kill sends SIGKILL to the postmaster and all its backends at once (its
-// process group), as a crash of the machine would, and returns once the
-// postmaster has exited. The next start runs crash recovery. It does nothing
-// if the server is not running.
-func (p *Postgres) Kill() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.stopLocked(syscall.SIGKILL, 0)
-}
+// Kill sends SIGKILL to the postmaster and all its backends at once, as a
+// crash of the machine would, and returns once they have exited. The next start runs crash recovery. It does nothing if the
+// server is not running.
+func (p *Postgres) Kill() { p.proc.kill() }
+
+// Pause freezes the postmaster and all its backends with SIGSTOP:
+// connections stay open but nothing answers. It fails if the server is not
+// running.
+func (p *Postgres) Pause() error { return p.proc.pause() }
+
+// Resume lets a paused server run again (SIGCONT). It fails if the server is
+// not running.
+func (p *Postgres) Resume() error { return p.proc.resume() }
 
 // Restart stops the server if it is running (as Stop does) and starts it
 // again on the same port with the same data, then waits until it accepts
 // connections.
 func (p *Postgres) Restart() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.stopLocked(syscall.SIGINT, postgresStopTimeout)
-	var err error
-	// A socket or lock file of the old server may linger for a moment.
-	for attempt := 0; attempt < 3; attempt++ {
-		if err = p.startLocked(); err == nil {
-			return nil
-		}
-		time.Sleep(500 * time.Millisecond)
+	if err := p.proc.restart(); err != nil {
+		return fmt.Errorf("testserver: restarting postgres: %w", err)
 	}
-	return fmt.Errorf("testserver: restarting postgres: %w", err)
+	return nil
 }
 
 // LogTail returns the last n lines of the server's log.
-func (p *Postgres) LogTail(n int) string {
-	data, err := os.ReadFile(p.logPath)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	return postgresLastLines(string(data), n)
-}
+func (p *Postgres) LogTail(n int) string { return p.proc.logTail(n) }
 
 // postgresBinDir returns the bin directory of PostgreSQL PostgresMajor, or of
 // the newest installed version if that one is missing.
@@ -248,20 +219,15 @@ func postgresCredential() (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
 }
 
-// command returns a command that runs as the server's user, in its own
-// process group, with an environment free of PG* variables.
-func (p *Postgres) command(ctx context.Context, bin string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: p.cred}
-	cmd.Dir = p.dir
+// env is the servers' environment: none of the test's PG* variables.
+func (p *Postgres) env() []string {
 	env := []string{"LC_ALL=C", "HOME=" + p.dir}
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "PATH=") {
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = env
-	return cmd
+	return env
 }
 
 func (p *Postgres) dataDir() string { return filepath.Join(p.dir, "data") }
@@ -270,153 +236,53 @@ func (p *Postgres) dataDir() string { return filepath.Join(p.dir, "data") }
 func (p *Postgres) initdb(bin string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), postgresInitTimeout)
 	defer cancel()
-	cmd := p.command(ctx, bin, "-D", p.dataDir(), "-U", "postgres", "--auth=trust",
+	cmd := exec.CommandContext(ctx, bin, "-D", p.dataDir(), "-U", "postgres", "--auth=trust",
 		"--encoding=UTF8", "--locale=C", "--no-sync")
+	cmd.SysProcAttr = childAttr(p.cred)
+	cmd.Dir, cmd.Env = p.dir, p.env()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("testserver: initdb: %w\n%s", err, postgresLastLines(string(out), postgresTailLines))
+		return fmt.Errorf("testserver: initdb: %w\n%s", err, lastLines(string(out), postgresTailLines))
 	}
 	return nil
 }
 
-// startFresh picks a free port and starts the server, picking another port
-// if the first was taken before the server could bind it.
-func (p *Postgres) startFresh() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var err error
-	for range postgresStartAttempts {
-		if p.port, err = freeLoopbackPort(); err != nil {
-			return err
-		}
-		if err = p.startLocked(); err == nil || !strings.Contains(err.Error(), "Address already in use") {
-			return err
-		}
+// process returns the postmaster's process on p.port. Its backends are in
+// its process group, so Kill and a stop that times out reach them too.
+func (p *Postgres) process() *process {
+	return &process{
+		name: "postgres",
+		path: p.bin,
+		args: []string{
+			"-D", p.dataDir(),
+			"-p", strconv.Itoa(p.port),
+			"-k", p.dir,
+			"-c", "listen_addresses=127.0.0.1",
+			"-c", "fsync=off",
+			"-c", "full_page_writes=off",
+			"-c", "shared_buffers=32MB",
+		},
+		env:          p.env(),
+		dir:          p.dir,
+		cred:         p.cred,
+		logPath:      filepath.Join(p.dir, "postgres.log"),
+		tailLines:    postgresTailLines,
+		ready:        p.ready,
+		readyTimeout: postgresReadyTimeout,
+		stopSignal:   syscall.SIGINT,
+		stopTimeout:  postgresStopTimeout,
 	}
-	return err
 }
 
-// startLocked starts the postmaster on p.port and waits until it accepts
-// connections. On failure its processes are killed and the error carries the
-// log's tail.
-func (p *Postgres) startLocked() error {
-	if p.cmd != nil {
-		return errors.New("postgres is already running")
-	}
-	logFile, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	args := []string{
-		"-D", p.dataDir(),
-		"-p", strconv.Itoa(p.port),
-		"-k", p.dir,
-		"-c", "listen_addresses=127.0.0.1",
-		"-c", "fsync=off",
-		"-c", "full_page_writes=off",
-		"-c", "shared_buffers=32MB",
-	}
-	fmt.Fprintf(logFile, "=== testserver: %s %s\n", p.bin, strings.Join(args, " "))
-	// Not CommandContext: the server outlives this call.
-	cmd := p.command(context.Background(), p.bin, args...)
-	// An *os.File as stdout/stderr goes to the child directly: exec starts
-	// no copying goroutine that could outlive the test.
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return err
-	}
-	done := make(chan struct{})
-	p.cmd, p.done, p.logFile, p.waitErr = cmd, done, logFile, nil
-	go func() {
-		err := cmd.Wait()
-		p.waitErr = err // read only after done is closed
-		close(done)
-	}()
-
-	ctx, cancel := context.WithTimeout(context.Background(), postgresReadyTimeout)
+// ready passes once the server accepts a connection and answers a query.
+func (p *Postgres) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := p.waitReady(ctx, done); err != nil {
-		p.stopLocked(syscall.SIGKILL, 0)
-		return fmt.Errorf("%w\npostgres log %s (last %d lines):\n%s", err, p.logPath, postgresTailLines, p.LogTail(postgresTailLines))
-	}
-	return nil
-}
-
-// waitReady waits until the server accepts a connection and answers a
-// query. It fails at once if the process exits.
-func (p *Postgres) waitReady(ctx context.Context, exited <-chan struct{}) error {
-	var exitErr error
-	err := WaitFor(ctx, func() error {
-		select {
-		case <-exited:
-			exitErr = fmt.Errorf("postgres exited: %v", p.waitErr)
-			return nil
-		default:
-		}
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(cctx, p.DSN())
-		if err != nil {
-			return err
-		}
-		defer conn.Close(context.Background())
-		var one int
-		return conn.QueryRow(cctx, "SELECT 1").Scan(&one)
-	})
-	if exitErr != nil {
-		return exitErr
-	}
+	conn, err := pgx.Connect(ctx, p.DSN())
 	if err != nil {
-		return fmt.Errorf("postgres not ready: %w", err)
+		return err
 	}
-	return nil
-}
-
-// stopLocked signals the postmaster and waits for it to exit, escalating to
-// SIGKILL of the whole process group after timeout. SIGKILL always goes to
-// the group: a postmaster killed alone leaves backends that keep the next
-// start from running.
-func (p *Postgres) stopLocked(sig syscall.Signal, timeout time.Duration) {
-	if p.cmd == nil {
-		return
-	}
-	pid := p.cmd.Process.Pid
-	select {
-	case <-p.done:
-	default:
-		if sig == syscall.SIGKILL {
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
-		} else {
-			_ = syscall.Kill(pid, sig)
-			timer := time.NewTimer(timeout)
-			select {
-			case <-p.done:
-			case <-timer.C:
-				_ = syscall.Kill(-pid, syscall.SIGKILL)
-			}
-			timer.Stop()
-		}
-		<-p.done
-	}
-	// Backends exit with their postmaster; make sure none is left behind
-	// holding the shared memory or still answering a client, and wait until
-	// the whole group is gone (ESRCH), for at most five seconds.
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if err := syscall.Kill(-pid, 0); errors.Is(err, syscall.ESRCH) {
-			break
-		}
-	}
-	p.logFile.Close()
-	p.cmd, p.done, p.logFile = nil, nil, nil
-}
-
-func postgresLastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	defer conn.Close(context.Background())
+	var one int
+	return conn.QueryRow(ctx, "SELECT 1").Scan(&one)
 }

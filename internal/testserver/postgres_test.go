@@ -1,3 +1,5 @@
+//go:build unix
+
 package testserver
 
 import (
@@ -31,6 +33,29 @@ func TestPostgresStartKillRestart(t *testing.T) {
 	}
 	if p.PID() == 0 {
 		t.Fatal("PID() = 0 while running")
+	}
+	// Paused, the backend serving conn (which left the postmaster's process
+	// group) answers nothing until it resumes.
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 500*time.Millisecond)
+	err = conn.Ping(short)
+	cancelShort()
+	if err == nil {
+		t.Error("ping succeeded with the server paused")
+	}
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if conn.IsClosed() {
+		// A ping cut off by its deadline closes the connection.
+		if conn, err = pgx.Connect(ctx, p.DSN()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := conn.Ping(ctx); err != nil {
+		t.Errorf("ping after Resume: %v", err)
 	}
 	p.Kill()
 	if err := conn.Ping(ctx); err == nil {

@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Proxy is a TCP proxy on a loopback port in front of a server, which a test
@@ -19,8 +20,13 @@ type Proxy struct {
 	ln      net.Listener // nil while severed
 	conns   map[*proxyConn]struct{}
 	stalled chan struct{} // non-nil while stalled; closed by Resume
-	closed  bool
-	wg      sync.WaitGroup
+	// oneWay is non-nil while one direction only is stalled (see
+	// StallToServer, StallToClient); closed by Resume.
+	oneWay   chan struct{}
+	toServer bool          // the direction oneWay holds: true for client to server
+	latency  time.Duration // added before forwarding each chunk (SetLatency)
+	closed   bool
+	wg       sync.WaitGroup
 }
 
 // proxyConn is one proxied connection: the client's side and the server's.
@@ -111,7 +117,7 @@ func (p *Proxy) Stall() {
 	}
 }
 
-// Resume ends Sever and Stall: stalled bytes flow again and new connections
+// Resume ends Sever, Stall, StallToServer and StallToClient: stalled bytes flow again and new connections
 // are proxied. After Sever it listens again on the same address; it fails
 // the test if another process took the port meanwhile.
 func (p *Proxy) Resume() {
@@ -120,6 +126,10 @@ func (p *Proxy) Resume() {
 	if p.stalled != nil {
 		close(p.stalled)
 		p.stalled = nil
+	}
+	if p.oneWay != nil {
+		close(p.oneWay)
+		p.oneWay = nil
 	}
 	if p.ln == nil && !p.closed {
 		ln, err := net.Listen("tcp", p.addr)
@@ -145,6 +155,10 @@ func (p *Proxy) Close() {
 	if p.stalled != nil {
 		close(p.stalled)
 		p.stalled = nil
+	}
+	if p.oneWay != nil {
+		close(p.oneWay)
+		p.oneWay = nil
 	}
 	if p.ln != nil {
 		p.ln.Close()
@@ -204,8 +218,8 @@ func (p *Proxy) serve(c *proxyConn) {
 		return
 	}
 	var copies sync.WaitGroup
-	copies.Go(func() { p.copy(c, server, c.client) })
-	copies.Go(func() { p.copy(c, c.client, server) })
+	copies.Go(func() { p.copy(c, server, c.client, true) })
+	copies.Go(func() { p.copy(c, c.client, server, false) })
 	copies.Wait()
 }
 
@@ -215,15 +229,16 @@ func (p *Proxy) forget(c *proxyConn) {
 	p.mu.Unlock()
 }
 
-// copy forwards src to dst, holding each chunk while the proxy is stalled.
+// copy forwards src to dst (toward the server when toServer), holding each
+// chunk while the proxy is stalled in that direction and for the latency.
 // It tears the whole connection down when either side ends.
-func (p *Proxy) copy(c *proxyConn, dst, src net.Conn) {
+func (p *Proxy) copy(c *proxyConn, dst, src net.Conn, toServer bool) {
 	defer c.close()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			if !p.gate(c) {
+			if !p.gate(c) || !p.gateDirection(c, toServer) || !p.delay(c) {
 				return
 			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
@@ -256,5 +271,73 @@ func (p *Proxy) gate(c *proxyConn) bool {
 		case <-c.done:
 			return false
 		}
+	}
+}
+
+// StallToServer stops forwarding bytes from clients to the server, keeping
+// connections open and the other direction flowing, until Resume: the
+// server hears nothing while the clients still hear it.
+func (p *Proxy) StallToServer() { p.stallOneWay(true) }
+
+// StallToClient stops forwarding bytes from the server to clients, keeping
+// connections open and the other direction flowing, until Resume: the
+// server still hears the clients, which hear nothing back.
+func (p *Proxy) StallToClient() { p.stallOneWay(false) }
+
+func (p *Proxy) stallOneWay(toServer bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.oneWay == nil {
+		p.oneWay = make(chan struct{})
+	}
+	p.toServer = toServer
+}
+
+// SetLatency makes the proxy hold every chunk of bytes, in both
+// directions, for d before forwarding it, as a slow server or network
+// would; 0 ends it. Resume does not change it.
+func (p *Proxy) SetLatency(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.latency = d
+}
+
+// gateDirection blocks while the proxy stalls the direction toServer
+// says; it reports false if c was torn down meanwhile.
+func (p *Proxy) gateDirection(c *proxyConn, toServer bool) bool {
+	for {
+		p.mu.Lock()
+		held := p.oneWay
+		if held != nil && p.toServer != toServer {
+			held = nil
+		}
+		p.mu.Unlock()
+		if held == nil {
+			return true
+		}
+		select {
+		case <-held:
+		case <-c.done:
+			return false
+		}
+	}
+}
+
+// delay waits out the latency; it reports false if c was torn down
+// meanwhile.
+func (p *Proxy) delay(c *proxyConn) bool {
+	p.mu.Lock()
+	d := p.latency
+	p.mu.Unlock()
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.done:
+		return false
 	}
 }

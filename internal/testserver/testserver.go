@@ -1,7 +1,13 @@
 // Package testserver starts real servers (a Kubernetes control plane, and the
 // other backends leaderkit supports) for the test suite. Servers bind to free
-// loopback ports, are waited on until ready, and are stopped by PID when the
-// test (or the TestMain that started them) finishes.
+// loopback ports, are waited on until ready, and are stopped when the test
+// (or the TestMain that started them) finishes.
+//
+// etcd runs inside the test process. Every other server is a child process
+// in a process group of its own, so that stopping, killing, pausing
+// (SIGSTOP) and resuming it reach all its processes; on Linux the kernel
+// also kills it if the test binary dies without stopping it (a -timeout
+// panic, a Ctrl-C). Outside Linux such a server outlives the test binary.
 //
 // Binaries are never downloaded at test time: they are built by the project's
 // scripts (see `make test` and scripts/) into BinDir.

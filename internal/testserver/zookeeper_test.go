@@ -1,3 +1,5 @@
+//go:build unix
+
 package testserver
 
 import (
@@ -61,6 +63,21 @@ func TestZooKeeperStopAndRestart(t *testing.T) {
 	reply, err := z.FourLetter("srvr")
 	if err != nil || !strings.Contains(reply, "Mode: standalone") {
 		t.Fatalf("srvr = %q, %v; want standalone mode", reply, err)
+	}
+
+	// Paused, the server accepts connections (the kernel does) but
+	// answers nothing until it resumes.
+	if err := z.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := zookeeperFourLetter(z.Addr(), "ruok", 500*time.Millisecond); err == nil {
+		t.Errorf("paused server answered ruok with %q", reply)
+	}
+	if err := z.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := z.FourLetter("ruok"); err != nil || reply != "imok" {
+		t.Errorf("ruok after Resume = %q, %v; want imok", reply, err)
 	}
 
 	// A client left connected would try to reconnect while the server

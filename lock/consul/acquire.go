@@ -25,9 +25,13 @@ const cleanupTimeout = 5 * time.Second
 // (the TTL and lock-delay of the options, no health checks) and locks the
 // key with it, writing the identity as the value and api.LockFlagValue as
 // the flags, as Consul's api.Lock does. The term is the index of that write.
-// A key held under this candidate's own identity (left by a previous
-// process) is unlocked and locked again in one transaction, with a new term
-// and no lock-delay.
+// A key held by a session of this same Lock (an earlier acquisition, still
+// held or lost by its local deadline while Consul kept the session) is
+// unlocked and locked again in one transaction, with a new term and no
+// lock-delay, after the earlier lease has ended (its Done closed). A key
+// held by any other session is another holder's whatever its value: one
+// holding this identity (a previous process's, an api.Lock's) is never
+// taken, and TryAcquire returns a *lock.HeldError naming this identity.
 //
 // A key that is free but in its lock-delay (its last session was
 // invalidated less than the lock-delay ago) cannot be locked: TryAcquire
@@ -87,10 +91,14 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 	}
 }
 
-// heldByOther reports whether a session holds the key under another
-// identity.
+// heldByOther reports whether a session that this Lock did not create
+// holds the key.
 func (l *Lock) heldByOther(pair *api.KVPair) bool {
-	return pair != nil && pair.Session != "" && string(pair.Value) != l.identity
+	if pair == nil || pair.Session == "" {
+		return false
+	}
+	_, own := l.ownSession(pair.Session)
+	return !own
 }
 
 // sessionRequest is the body of a session creation. Unlike api.SessionEntry
@@ -122,16 +130,25 @@ func (l *Lock) createSession(ctx context.Context) (string, error) {
 	if out.ID == "" {
 		return "", &lock.BackendError{Backend: backendName, Op: "acquire", Err: errors.New("create session: no session ID in the answer")}
 	}
+	l.own(out.ID)
 	return out.ID, nil
 }
 
 // lockKey locks the key with session in a transaction, first unlocking it
-// from the session of pair when pair is held (under this identity). It
-// returns the written entry on success; on a refusal it returns a nil entry
-// and whether the refusal was a lock-delay.
+// from the session of pair when pair is held (by a session of this Lock,
+// whose lease, if still held, ends first). It returns the written entry on
+// success; on a refusal it returns a nil entry and whether the refusal was
+// a lock-delay.
 func (l *Lock) lockKey(ctx context.Context, session string, pair *api.KVPair) (*api.KVPair, bool, error) {
 	var ops api.KVTxnOps
 	if pair != nil && pair.Session != "" {
+		old, own := l.ownSession(pair.Session)
+		if !own {
+			return nil, false, nil // refused: another holder's
+		}
+		if old != nil {
+			old.Lose(lock.Lost("consul key %s taken over by a newer acquisition of the same Lock", l.key))
+		}
 		ops = append(ops, &api.KVTxnOp{Verb: api.KVUnlock, Key: l.key, Value: pair.Value, Flags: api.LockFlagValue, Session: pair.Session})
 	}
 	ops = append(ops, &api.KVTxnOp{Verb: api.KVLock, Key: l.key, Value: []byte(l.identity), Flags: api.LockFlagValue, Session: session})
@@ -180,12 +197,18 @@ func (l *Lock) abandon(ctx context.Context, session string) {
 // ctx. A KV release frees the key at once; destroying a session that holds
 // no key sets no lock-delay. It reports an error only when neither request
 // went through, in which case the key (if session held it) is left to
-// Consul's session TTL and lock-delay.
+// Consul's session TTL and lock-delay. Once the session is destroyed the
+// Lock forgets it.
 func (l *Lock) free(ctx context.Context, session string) error {
 	wo := (&api.WriteOptions{}).WithContext(ctx)
 	entry := &api.KVPair{Key: l.key, Value: []byte(l.identity), Flags: api.LockFlagValue, Session: session}
 	_, _, relErr := l.client.KV().Release(entry, wo)
 	_, desErr := l.client.Session().Destroy(session, wo)
+	if desErr == nil {
+		l.disown(session)
+	} else {
+		l.markStale(session, l.clock.Now())
+	}
 	if relErr != nil && desErr != nil {
 		return errors.Join(fmt.Errorf("release %s: %w", l.key, relErr), fmt.Errorf("destroy session %s: %w", session, desErr))
 	}

@@ -57,7 +57,26 @@
 //
 // Sessions carry no health checks (api.Lock's carry the agent's serfHealth
 // check), so only their TTL, an operator, or the removal of their node from
-// the catalog ends them: the TTL argument above is the whole story.
+// the catalog ends them: the TTL argument above is the whole story. Each
+// renewal is one request bounded by the renewal period: a request that
+// hangs is given up and the next one sent, rather than left to use up the
+// holder's whole margin.
+//
+// # Same identity
+//
+// A key held under this candidate's identity is its own only when a session
+// of this same [Lock] holds it: an earlier acquisition of the Lock, still
+// held or ended by its local deadline while Consul kept the session. Such a
+// key is taken over at once, with a new term and no lock-delay, after the
+// earlier lease has ended (its Done closed). A key held by any other session
+// is another holder's, whatever its value: one left by a previous process
+// of this identity, or held by an api.Lock whose value equals this
+// identity, is never taken; it is waited on like any holder's. Consul frees
+// a key in the same write that invalidates its session, so a key that a
+// session holds is held by a live session. A process restarted under the
+// same identity therefore waits for its previous session to be released or
+// invalidated (between one and two TTLs after its last renewal) and then
+// for the lock-delay.
 //
 // # Lock-delay and handover
 //
@@ -105,7 +124,7 @@
 // late writes can be refused. In a mixed election these guarantees are
 // leaderkit's side only: an api.Lock holder has no local deadline, so one
 // cut off from Consul while its monitoring query hangs can keep acting
-// after Consul freed its key. Two candidates with the same identity take the
-// lock from each other (a candidate takes over a key holding its own
-// identity, as after a restart): identities must be unique.
+// after Consul freed its key. Candidates never take a key from one another,
+// even under the same identity (see above); identities should still be
+// unique, since holders are named by them.
 package consullock

@@ -118,14 +118,17 @@ func TestAPILockInterop(t *testing.T) {
 }
 
 // Losses hand the key over both ways: a leaderkit holder whose session is
-// destroyed lets a waiting api.Lock in, and an api.Lock whose session is
-// destroyed lets a waiting leaderkit candidate in after its 1 ms lock-delay.
+// destroyed lets a waiting api.Lock in once its lock-delay has passed, by
+// which time its lease has ended, and an api.Lock whose session is destroyed
+// lets a waiting leaderkit candidate in after its 1 ms lock-delay.
 func TestAPILockInteropOnLoss(t *testing.T) {
 	ctx := testCtx(t)
 	admin := newClient(t)
 	name := lockName(t)
 	key := consullock.DefaultKeyRoot + name
-	lk := newWaiting(newLock(t, newClient(t), name, "leaderkit"))
+	// The lock-delay is what lets the holder notice the invalidation before
+	// anyone else can lock the key: without it the two race.
+	lk := newWaiting(newLock(t, newClient(t), name, "leaderkit", consullock.WithLockDelay(2*time.Second)))
 	al := apiLock(t, newClient(t), key, "consul-api")
 	stop := make(chan struct{})
 	defer close(stop)

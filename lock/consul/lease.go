@@ -3,32 +3,34 @@ package consullock
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/consul/api"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
 )
 
-// lease is a held lock: a session that holds the key, renewed by a
-// lock.Renewal, with a goroutine watching the key.
+// lease is a held lock: a session that holds the key, renewed by the
+// embedded lock.Renewal, with a goroutine watching the key. Done is closed
+// when the session is invalidated, the key is released, taken, overwritten
+// or deleted by anyone else, no renewal is confirmed before the local
+// deadline, or on Release; Err then returns lock.ErrReleased or an error
+// matching lock.ErrLost.
 type lease struct {
+	*lock.Renewal
 	l           *Lock
 	session     string
-	term        uint64 // the modify index of the acquiring write
-	renewal     *lock.Renewal
+	term        uint64        // the modify index of the acquiring write
 	monitorDone chan struct{} // closed when the key monitor has returned
-
-	mu       sync.Mutex // serialises Release
-	released bool
 }
 
 // lead starts renewing session, which has just locked the key at index
 // term, and watching the key. The acquisition's request began at start.
 func (l *Lock) lead(session string, term uint64, start time.Time) lock.Lease {
 	le := &lease{l: l, session: session, term: term, monitorDone: make(chan struct{})}
-	le.renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew)
+	le.Renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew)
+	l.leads(session, le)
 	go le.monitor()
 	return le
 }
@@ -36,15 +38,6 @@ func (l *Lock) lead(session string, term uint64, start time.Time) lock.Lease {
 // Term returns the Raft index at which Consul locked the key for this
 // acquisition.
 func (le *lease) Term() uint64 { return le.term }
-
-// Done is closed when the session is invalidated, the key is released,
-// taken, overwritten or deleted by anyone else, no renewal is confirmed
-// before the local deadline, or on Release.
-func (le *lease) Done() <-chan struct{} { return le.renewal.Done() }
-
-// Err returns nil while held, then lock.ErrReleased or an error matching
-// lock.ErrLost.
-func (le *lease) Err() error { return le.renewal.Err() }
 
 // Release stops the renewals, releases the key if this lease's session still
 // holds it (a KV release, conditional on the session), and destroys the
@@ -55,14 +48,15 @@ func (le *lease) Err() error { return le.renewal.Err() }
 // after its last renewal, and stays locked for the lock-delay after that;
 // the error says so.
 func (le *lease) Release(ctx context.Context) error {
-	le.mu.Lock()
-	defer le.mu.Unlock()
-	if le.released {
-		return nil
-	}
-	le.released = true
-	held := le.renewal.Stop() // Done is closed before the key is freed
-	<-le.monitorDone          // ended with the renewal's context
+	return le.End(func(held bool) error { // Done is closed before the key is freed
+		<-le.monitorDone // ended with the renewal's context
+		return le.free(ctx, held)
+	})
+}
+
+// free frees the key and destroys the session once the renewals and the
+// monitor have stopped; held says whether the lease was still held then.
+func (le *lease) free(ctx context.Context, held bool) error {
 	err := le.l.free(ctx, le.session)
 	if err == nil || !held {
 		return nil
@@ -72,9 +66,13 @@ func (le *lease) Release(ctx context.Context) error {
 		l.key, le.session, 2*l.ttl, l.lockDelay, l.fail(ctx, "release", err))
 }
 
-// renew renews the session once. A session Consul no longer knows was
+// renew renews the session once, bounded by the retry period so that a
+// hung request is given up and retried at the next period rather than
+// holding on until the local deadline. A session Consul no longer knows was
 // invalidated: the lease is lost.
 func (le *lease) renew(ctx context.Context) error {
+	ctx, cancel := clockwork.WithTimeout(ctx, le.l.clock, le.l.timing.RetryPeriod)
+	defer cancel()
 	entry, _, err := le.l.client.Session().Renew(le.session, (&api.WriteOptions{}).WithContext(ctx))
 	if err != nil {
 		return err
@@ -93,7 +91,7 @@ func (le *lease) renew(ctx context.Context) error {
 func (le *lease) monitor() {
 	defer close(le.monitorDone)
 	l := le.l
-	ctx := le.renewal.Context()
+	ctx := le.Context()
 	index := le.term
 	for {
 		q := api.QueryOptions{WaitIndex: index, WaitTime: l.blockWait, RequireConsistent: true}
@@ -102,17 +100,13 @@ func (le *lease) monitor() {
 			return
 		}
 		if err != nil {
-			t := l.clock.NewTimer(l.timing.RetryPeriod)
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if lock.Sleep(ctx, l.clock, l.timing.RetryPeriod) != nil {
 				return
-			case <-t.Chan():
 			}
 			continue
 		}
 		if err := le.check(pair); err != nil {
-			le.renewal.Lose(err)
+			le.Lose(err)
 			return
 		}
 		index = nextIndex(index, meta.LastIndex)

@@ -3,6 +3,7 @@ package consullock
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/consul/api"
@@ -36,6 +37,9 @@ type Lock struct {
 	timing    lock.Timing
 	blockWait time.Duration // wait time of blocking queries
 	clock     clockwork.Clock
+
+	mu       sync.Mutex
+	sessions sessions // the sessions this Lock created: the holders it may take the key from
 }
 
 var _ lock.Lock = (*Lock)(nil)
@@ -45,13 +49,15 @@ var _ lock.Lock = (*Lock)(nil)
 // lease taken through the Lock.
 //
 // Name and identity must not be empty; identity should be unique among
-// candidates (a candidate takes over a lock held under its own identity).
-// Invalid values are reported as *lock.ConfigError. New does no I/O: an
-// unreachable agent shows at the first call.
+// candidates. A key held under this identity counts as this candidate's
+// only when a session of this Lock holds it: one held by any other session
+// (a previous process's, an api.Lock whose value is this identity) is
+// another holder's. Invalid values are reported as *lock.ConfigError. New
+// does no I/O: an unreachable agent shows at the first call.
 func New(client *api.Client, name, identity string, opts ...Option) (*Lock, error) {
 	c := &config{key: DefaultKeyRoot + name, ttl: DefaultTTL, lockDelay: DefaultLockDelay, clock: clockwork.NewRealClock()}
-	for _, o := range opts {
-		o(c)
+	if err := lock.ApplyOptions(c, opts); err != nil {
+		return nil, fmt.Errorf("consul: %w", err)
 	}
 	if client == nil {
 		return nil, fmt.Errorf("consul: %w", &lock.ConfigError{Field: "client", Value: "nil", Rule: "must not be nil"})
@@ -66,7 +72,7 @@ func New(client *api.Client, name, identity string, opts ...Option) (*Lock, erro
 		key:       c.key,
 		ttl:       c.ttl,
 		lockDelay: c.lockDelay,
-		timing:    timing(c.ttl),
+		timing:    lock.TTLTiming(c.ttl),
 		blockWait: min(c.ttl, maxBlockWait),
 		clock:     c.clock,
 	}, nil

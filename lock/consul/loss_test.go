@@ -68,7 +68,8 @@ func TestOverwriteIsLoss(t *testing.T) {
 }
 
 // Another session taking the key (here through a transaction that unlocks
-// and locks it, as a same-identity takeover does) ends the lease.
+// and locks it, as a takeover by a newer acquisition of the same Lock does)
+// ends the lease.
 func TestTakeoverIsLoss(t *testing.T) {
 	loss(t, "held by another session", func(t *testing.T, admin *api.Client, key string) {
 		pair := readKey(t, admin, key)

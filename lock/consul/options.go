@@ -85,23 +85,11 @@ func WithClock(clock clockwork.Clock) Option {
 	return func(c *config) { c.clock = clock }
 }
 
-// timing derives the lease timing from the TTL: the holder steps down at 2/3
-// TTL after the start of its last confirmed renewal, and renews every TTL/6,
-// so that three renewals can fail before it does.
-func timing(ttl time.Duration) lock.Timing {
-	return lock.Timing{
-		LeaseDuration: ttl,
-		RenewDeadline: ttl * 2 / 3,
-		RetryPeriod:   ttl / 6,
-	}
-}
-
 func (c *config) validate(name, identity string) error {
+	if err := lock.CheckNameIdentity(name, identity, 0); err != nil {
+		return err
+	}
 	switch {
-	case name == "":
-		return &lock.ConfigError{Field: "name", Value: `""`, Rule: "must not be empty"}
-	case identity == "":
-		return &lock.ConfigError{Field: "identity", Value: `""`, Rule: "must not be empty"}
 	case c.key == "":
 		return &lock.ConfigError{Field: "Key", Value: `""`, Rule: "must not be empty"}
 	case strings.HasPrefix(c.key, "/"):

@@ -1,7 +1,6 @@
 package consullock_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -76,39 +75,5 @@ func TestTermsIncreaseAcrossKeyDeletion(t *testing.T) {
 	}
 	if !(la.Term() < lb.Term() && lb.Term() < la2.Term()) {
 		t.Errorf("terms %d, %d, then %d after the key was deleted: want them strictly increasing", la.Term(), lb.Term(), la2.Term())
-	}
-}
-
-// A candidate takes over a key held under its own identity (a previous
-// process of the same candidate) at once, with a higher term and no
-// lock-delay; the previous lease ends.
-func TestSameIdentityTakesOver(t *testing.T) {
-	ctx := testCtx(t)
-	name := lockName(t)
-	old := newLock(t, newClient(t), name, "a", consullock.WithLockDelay(consullock.MaxLockDelay))
-	restarted := newLock(t, newClient(t), name, "a", consullock.WithLockDelay(consullock.MaxLockDelay))
-	lo, err := old.TryAcquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := restarted.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("TryAcquire under the holder's own identity: %v", err)
-	}
-	defer release(t, ln)
-	if ln.Term() <= lo.Term() {
-		t.Errorf("new term %d is not above the previous %d", ln.Term(), lo.Term())
-	}
-	select {
-	case <-lo.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("the previous lease did not end")
-	}
-	if !errors.Is(lo.Err(), lock.ErrLost) {
-		t.Errorf("previous lease's Err = %v, want ErrLost", lo.Err())
-	}
-	release(t, lo) // must not free the new holder's key
-	if rec, err := old.Holder(ctx); err != nil || rec.Term != ln.Term() {
-		t.Errorf("Holder = %+v, %v; want term %d", rec, err, ln.Term())
 	}
 }

@@ -46,6 +46,26 @@
 // predecessor, the key created just before its own, as concurrency.Election
 // does, so a release or expiry wakes one waiter. Waiters keep their own
 // lease alive while they wait, and their key is removed when they give up.
+// Every watch requires a leader (clientv3.WithRequireLeader): a member cut
+// off from the rest of the cluster ends its watches, a few election
+// timeouts later, rather than leave them silent while the others move on;
+// the waiter then reads again, through another member when its client
+// knows one, and watches again.
+//
+// # Same identity
+//
+// A key holding this candidate's identity is its own only if this same
+// [Lock] created it: an earlier acquisition of the Lock, still held or
+// ended by its local deadline while etcd kept the key. Such a key is taken
+// over with a new term, after the earlier lease has ended (its Done closed).
+// Any other key is another holder's, whatever its value: a key left by a
+// previous process of this identity, or a concurrency.Election campaigner
+// whose value equals this identity, is never deleted; it is waited on like
+// any holder until its lease ends (released, revoked, or expired by etcd
+// at most one TTL after its last keep-alive). etcd deletes a key together
+// with its lease, so a key that exists is held by a live lease. A process
+// restarted under the same identity therefore waits up to one TTL for the
+// key of its previous life.
 //
 // # When two leaders are possible
 //
@@ -54,8 +74,9 @@
 // its process is not paused past its local deadline. A process paused
 // longer than the TTL can act after its key has expired and another
 // candidate leads: stamp writes with the term so that such late writes can
-// be refused. Two candidates with the same identity take the lock from each
-// other (a candidate takes over a key holding its own identity, as after a
-// restart): identities must be unique. A concurrency.Election campaigner
-// does not watch its key, so it does not learn of a loss by itself.
+// be refused. Candidates never take a key from one another, even under the
+// same identity (see above); identities should still be unique, since
+// holders are named by them. A concurrency.Election campaigner does not
+// watch its key, so it does not learn of a loss (a revoked lease) by
+// itself.
 package etcdlock

@@ -3,7 +3,6 @@ package etcdlock
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -11,13 +10,15 @@ import (
 	"github.com/leaderkit/leaderkit/lock"
 )
 
-// lease is a held lock: the leading entry, with a goroutine watching its key.
+// lease is a held lock: the leading entry, with a goroutine watching its
+// key. The entry's renewal, embedded, answers Done and Err: Done is closed
+// when the key is deleted, the lease expires or is revoked, no keep-alive
+// is confirmed before the local deadline, or on Release; Err then returns
+// lock.ErrReleased or an error matching lock.ErrLost.
 type lease struct {
+	*lock.Renewal
 	e         *entry
 	watchDone chan struct{} // closed when the key watcher has returned
-
-	mu       sync.Mutex // serialises Release
-	released bool
 }
 
 // lead turns a leading entry into a lease and starts watching its key. An
@@ -28,7 +29,7 @@ func (e *entry) lead(ctx context.Context) (lock.Lease, error) {
 		return nil, &lock.BackendError{Backend: backendName, Op: "acquire",
 			Err: fmt.Errorf("lease %x ended before the acquisition completed: %w", e.lease, err)}
 	}
-	le := &lease{e: e, watchDone: make(chan struct{})}
+	le := &lease{Renewal: e.renewal, e: e, watchDone: make(chan struct{})}
 	go le.watch()
 	return le, nil
 }
@@ -36,28 +37,19 @@ func (e *entry) lead(ctx context.Context) (lock.Lease, error) {
 // Term returns the create revision of the leader key.
 func (le *lease) Term() uint64 { return uint64(le.e.rev) }
 
-// Done is closed when the key is deleted, the lease expires or is revoked,
-// no keep-alive is confirmed before the local deadline, or on Release.
-func (le *lease) Done() <-chan struct{} { return le.e.renewal.Done() }
-
-// Err returns nil while held, then lock.ErrReleased or an error matching
-// lock.ErrLost.
-func (le *lease) Err() error { return le.e.renewal.Err() }
-
 // Release stops the keep-alives, deletes the key if it still has this
 // lease's create revision, and revokes the lease, on ctx. It is idempotent;
 // after a loss it still removes what is left of this lease's key, and
 // reports no error. When etcd cannot be reached before ctx ends the key is
 // left to expire with its lease, within the TTL, and the error says so.
 func (le *lease) Release(ctx context.Context) error {
-	le.mu.Lock()
-	defer le.mu.Unlock()
-	if le.released {
-		return nil
-	}
-	le.released = true
+	return le.End(func(held bool) error { return le.free(ctx, held) }) // Done is closed before the key goes
+}
+
+// free removes the key and revokes the lease once the keep-alives have
+// stopped; held says whether the lease was still held then.
+func (le *lease) free(ctx context.Context, held bool) error {
 	e := le.e
-	held := e.renewal.Stop() // Done is closed before the key goes
 	err := e.remove(ctx)
 	<-le.watchDone // ended with the renewal's context
 	if err == nil || !held {
@@ -69,8 +61,8 @@ func (le *lease) Release(ctx context.Context) error {
 
 // watch watches the leader key while the lease lasts and ends the lease
 // when the key is deleted: released by an operator, revoked with its lease,
-// or expired by etcd. If the watch breaks (history compacted) it reads the
-// key and watches again from there.
+// or expired by etcd. If the watch breaks (history compacted, or its member
+// lost its leader) it reads the key and watches again from there.
 func (le *lease) watch() {
 	defer close(le.watchDone)
 	e, l := le.e, le.e.l
@@ -90,12 +82,8 @@ func (le *lease) watch() {
 			return
 		}
 		if err != nil { // try again one retry period later; the deadline decides
-			t := l.clock.NewTimer(l.timing.RetryPeriod)
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if lock.Sleep(ctx, l.clock, l.timing.RetryPeriod) != nil {
 				return
-			case <-t.Chan():
 			}
 			continue
 		}
@@ -108,9 +96,9 @@ func (le *lease) watch() {
 }
 
 // watchFrom watches the key from revision from until it is deleted (true)
-// or the watch ends (false).
+// or the watch ends (false), as it does when its member loses its leader.
 func (le *lease) watchFrom(ctx context.Context, from int64) bool {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
 	for wr := range le.e.l.client.Watch(ctx, le.e.key, clientv3.WithRev(from), clientv3.WithFilterPut()) {
 		if wr.Err() != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -28,6 +29,9 @@ type Lock struct {
 	ttl      time.Duration
 	timing   lock.Timing
 	clock    clockwork.Clock
+
+	mu    sync.Mutex
+	owned owned // the leases this Lock granted: the keys it may take over
 }
 
 var (
@@ -40,14 +44,17 @@ var (
 // and it must outlive every lease taken through the Lock.
 //
 // Name must not be empty nor contain "/"; identity must not be empty and
-// should be unique among candidates (a candidate takes over a lock held
-// under its own identity). Invalid values are reported as *lock.ConfigError.
+// should be unique among candidates. A key holding this identity counts as
+// this candidate's only when this Lock created it: one left by another
+// client (a previous process, a concurrency.Election campaigner whose value
+// is this identity) is another holder, waited on until its lease ends.
+// Invalid values are reported as *lock.ConfigError.
 // New does no I/O: etcd clients connect lazily, so an unreachable server
 // shows at the first call.
 func New(client *clientv3.Client, name, identity string, opts ...Option) (*Lock, error) {
 	c := &config{prefix: DefaultPrefixRoot + name, ttl: DefaultTTL, clock: clockwork.NewRealClock()}
-	for _, o := range opts {
-		o(c)
+	if err := lock.ApplyOptions(c, opts); err != nil {
+		return nil, fmt.Errorf("etcd: %w", err)
 	}
 	if client == nil {
 		return nil, fmt.Errorf("etcd: %w", &lock.ConfigError{Field: "client", Value: "nil", Rule: "must not be nil"})
@@ -55,13 +62,17 @@ func New(client *clientv3.Client, name, identity string, opts ...Option) (*Lock,
 	if err := c.validate(name, identity); err != nil {
 		return nil, fmt.Errorf("etcd: %w", err)
 	}
+	timing := lock.TTLTiming(c.ttl)
+	if err := timing.Validate(); err != nil {
+		return nil, fmt.Errorf("etcd: timing of TTL %v: %w", c.ttl, err)
+	}
 	return &Lock{
 		client:   client,
 		name:     name,
 		identity: identity,
 		prefix:   c.prefix + "/",
 		ttl:      c.ttl,
-		timing:   timing(c.ttl),
+		timing:   timing,
 		clock:    c.clock,
 	}, nil
 }
@@ -118,12 +129,35 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 }
 
 // awaitFirstKey watches the prefix from the revision after rev, at which it
-// was seen empty, until a candidate's key appears.
+// was seen empty, until a candidate's key appears. A watch cancelled
+// because its member has no leader is followed by a read of the prefix
+// and a new watch.
 func (l *Lock) awaitFirstKey(ctx context.Context, rev int64) error {
+	for {
+		err := l.watchFirstKey(ctx, rev)
+		if !noLeader(err) {
+			return err
+		}
+		resp, err := l.client.Get(ctx, l.prefix, clientv3.WithPrefix(), clientv3.WithCountOnly())
+		if err != nil {
+			return l.fail(ctx, "wait", fmt.Errorf("read %s after its watch lost the leader: %w", l.prefix, err))
+		}
+		if resp.Count > 0 {
+			return nil
+		}
+		rev = resp.Header.Revision
+	}
+}
+
+// watchFirstKey is one watch of awaitFirstKey. It returns an error matching
+// rpctypes.ErrNoLeader, unwrapped, when the watch's member lost its leader.
+func (l *Lock) watchFirstKey(ctx context.Context, rev int64) error {
 	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
 	for resp := range l.client.Watch(wctx, l.prefix, clientv3.WithPrefix(), clientv3.WithRev(rev+1)) {
-		if err := resp.Err(); err != nil {
+		if err := resp.Err(); noLeader(err) {
+			return err
+		} else if err != nil {
 			return l.fail(ctx, "wait", fmt.Errorf("watch %s: %w", l.prefix, err))
 		}
 		for _, ev := range resp.Events {

@@ -56,32 +56,20 @@ func WithTTL(ttl time.Duration) Option {
 }
 
 // WithClock sets the clock that times keep-alives and the holder's local
-// deadline. The default is the real clock; tests pass a
-// clockwork.FakeClock. It must not be nil.
+// deadline; etcd's own lease expiry is timed by the server. It must not be
+// nil; the default is the real clock, and tests pass a clockwork.FakeClock.
 func WithClock(clock clockwork.Clock) Option {
 	return func(c *config) { c.clock = clock }
 }
 
-// timing derives the lease timing from the TTL: the holder steps down at
-// 2/3 TTL after its last confirmed keep-alive was sent, and keeps alive
-// every TTL/6, so that three keep-alives can fail before it does.
-func timing(ttl time.Duration) lock.Timing {
-	return lock.Timing{
-		LeaseDuration: ttl,
-		RenewDeadline: ttl * 2 / 3,
-		RetryPeriod:   ttl / 6,
-	}
-}
-
 func (c *config) validate(name, identity string) error {
+	if err := lock.CheckNameIdentity(name, identity, 0); err != nil {
+		return err
+	}
 	switch {
-	case name == "":
-		return &lock.ConfigError{Field: "name", Value: `""`, Rule: "must not be empty"}
 	case strings.Contains(name, "/"):
 		return &lock.ConfigError{Field: "name", Value: fmt.Sprintf("%q", name),
 			Rule: `must not contain "/" (one lock's keys would fall under another's prefix)`}
-	case identity == "":
-		return &lock.ConfigError{Field: "identity", Value: `""`, Rule: "must not be empty"}
 	case c.prefix == "":
 		return &lock.ConfigError{Field: "Prefix", Value: `""`, Rule: "must not be empty"}
 	case c.ttl < MinTTL:

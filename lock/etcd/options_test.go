@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/leaderkit/leaderkit/lock"
@@ -60,5 +61,39 @@ func TestDefaultsAndOptions(t *testing.T) {
 	}
 	if l.Prefix() != "/services/scheduler/election" || l.TTL() != time.Second {
 		t.Errorf("options: prefix %q, TTL %v", l.Prefix(), l.TTL())
+	}
+}
+
+// The TTL's edges are accepted: their timing (2/3 TTL, TTL/6) is valid,
+// without overflow at MaxTTL.
+func TestTTLEdges(t *testing.T) {
+	c := newClient(t)
+	for _, ttl := range []time.Duration{etcdlock.MinTTL, etcdlock.MaxTTL - time.Second, etcdlock.MaxTTL} {
+		l, err := etcdlock.New(c, "job", "a", etcdlock.WithTTL(ttl))
+		if err != nil {
+			t.Errorf("New with TTL %v: %v", ttl, err)
+			continue
+		}
+		if l.TTL() != ttl {
+			t.Errorf("TTL() = %v, want %v", l.TTL(), ttl)
+		}
+	}
+}
+
+// A lease of the longest TTL is held: its local deadline, 2/3 TTL after
+// the acquisition, lies far ahead (computing it as TTL*2/3 would overflow
+// into the past).
+func TestMaxTTLLeaseIsHeld(t *testing.T) {
+	ctx := testCtx(t)
+	a := newLock(t, newClient(t), lockName(t), "a", etcdlock.WithTTL(etcdlock.MaxTTL), etcdlock.WithClock(clockwork.NewFakeClock()))
+	la, err := a.TryAcquire(ctx)
+	if err != nil {
+		t.Fatalf("TryAcquire with TTL %v: %v", etcdlock.MaxTTL, err)
+	}
+	defer release(t, la)
+	select {
+	case <-la.Done():
+		t.Fatalf("lease with TTL %v ended at once: %v", etcdlock.MaxTTL, la.Err())
+	default:
 	}
 }

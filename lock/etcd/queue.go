@@ -29,6 +29,8 @@ type entry struct {
 	key     string
 	rev     int64 // create revision of key: the term if it leads
 	renewal *lock.Renewal
+
+	staleSince time.Time // when removing the key failed; guarded by l.mu
 }
 
 // queue is what an entry sees of the queue at one revision.
@@ -71,6 +73,7 @@ func (l *Lock) enqueue(ctx context.Context) (*entry, queue, error) {
 			Err: fmt.Errorf("key %s of a fresh lease exists already", e.key)}
 	}
 	e.rev = resp.Header.Revision
+	l.own(e)
 	return e, queue{
 		leader: first(resp.Responses[0].GetResponseRange()),
 		pred:   first(resp.Responses[1].GetResponseRange()),
@@ -109,21 +112,14 @@ func (e *entry) look(ctx context.Context, op string) (queue, error) {
 	}, nil
 }
 
-// ownedByIdentity reports whether the leader in q is another key of this
-// same identity, left for example by a previous process: it is taken over.
-func (e *entry) ownedByIdentity(q queue) bool {
-	return q.leader != nil && q.leader.CreateRevision != e.rev && string(q.leader.Value) == e.l.identity
-}
-
-// takeOver deletes the leader key of q, held under this candidate's own
-// identity, if it is still the same key.
-func (e *entry) takeOver(ctx context.Context, op string, q queue) error {
-	k := string(q.leader.Key)
-	_, err := e.l.client.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(k), "=", q.leader.CreateRevision)).
-		Then(clientv3.OpDelete(k)).Commit()
-	if err != nil {
-		return e.l.fail(ctx, op, fmt.Errorf("take over %s: %w", k, err))
+// takeOver ends e, an earlier acquisition of this same Lock whose key
+// leads, so that a newer one can lead: its lease ends first (Done closed,
+// Err matching lock.ErrLost), then its key is deleted, if it is still the
+// same key, and its etcd lease revoked.
+func (e *entry) takeOver(ctx context.Context, op string) error {
+	e.renewal.Lose(lock.Lost("etcd key %s taken over by a newer acquisition of the same Lock", e.key))
+	if err := e.remove(ctx); err != nil {
+		return e.l.fail(ctx, op, fmt.Errorf("take over %s: %w", e.key, err))
 	}
 	return nil
 }
@@ -165,8 +161,19 @@ func (e *entry) abandon(ctx context.Context) {
 }
 
 // remove deletes the entry's key if it is still the same key (create
-// revision) and revokes its lease. A lease already gone is no error.
+// revision) and revokes its lease. A lease already gone is no error. Once
+// both are gone the Lock forgets the entry; until then it may still take
+// the key over.
 func (e *entry) remove(ctx context.Context) error {
+	if err := e.removeKey(ctx); err != nil {
+		e.l.markStale(e, e.l.clock.Now())
+		return err
+	}
+	e.l.disown(e)
+	return nil
+}
+
+func (e *entry) removeKey(ctx context.Context) error {
 	if e.rev != 0 {
 		_, err := e.l.client.Txn(ctx).
 			If(clientv3.Compare(clientv3.CreateRevision(e.key), "=", e.rev)).

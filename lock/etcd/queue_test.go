@@ -3,12 +3,8 @@ package etcdlock_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"testing"
-	"time"
-
-	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/leaderkit/leaderkit/lock"
 	etcdlock "github.com/leaderkit/leaderkit/lock/etcd"
@@ -127,73 +123,4 @@ func TestTryAcquireOnHeldLockCreatesNoKey(t *testing.T) {
 	if after.Header.Revision != before.Header.Revision {
 		t.Errorf("a refused TryAcquire wrote to etcd: revision %d -> %d", before.Header.Revision, after.Header.Revision)
 	}
-}
-
-// staleKey creates a key under l's prefix as a previous process of identity
-// would have left it: bound to a lease of its own that nobody keeps alive.
-func staleKey(t *testing.T, c *clientv3.Client, l *etcdlock.Lock, identity string) (key string, rev int64) {
-	t.Helper()
-	ctx := testCtx(t)
-	g, err := c.Grant(ctx, 60)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key = fmt.Sprintf("%s/%x", l.Prefix(), g.ID)
-	resp, err := c.Put(ctx, key, identity, clientv3.WithLease(g.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, _ = c.Revoke(ctx, g.ID)
-	})
-	return key, resp.Header.Revision
-}
-
-// A lock held under this candidate's own identity (a previous process) is
-// taken over with a new term.
-func TestTryAcquireTakesOverOwnIdentity(t *testing.T) {
-	ctx := testCtx(t)
-	admin := newClient(t)
-	a := newLock(t, newClient(t), lockName(t), "a")
-	_, staleRev := staleKey(t, admin, a, "a")
-	la, err := a.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("TryAcquire over a stale key of the same identity: %v", err)
-	}
-	if la.Term() <= uint64(staleRev) {
-		t.Errorf("term %d is not above the stale key's revision %d", la.Term(), staleRev)
-	}
-	if got := keys(t, admin, a); !slices.Equal(got, []string{"a"}) {
-		t.Errorf("keys = %v, want only a's new key", got)
-	}
-	release(t, la)
-}
-
-// When a competitor's key turns out to come first, TryAcquire removes its
-// own key again and reports the competitor, without waiting.
-func TestTryAcquireRemovesItsKeyWhenNotFirst(t *testing.T) {
-	ctx := testCtx(t)
-	admin := newClient(t)
-	name := lockName(t)
-	a, b := newLock(t, newClient(t), name, "a"), newLock(t, newClient(t), name, "b")
-	staleKey(t, admin, a, "a") // a's previous process leads ...
-	rb := acquire(ctx, b)      // ... and b queues behind it.
-	waitKeys(t, admin, a, 2)
-
-	// a takes over its own stale key, which hands the lock to b first.
-	_, err := a.TryAcquire(ctx)
-	var held *lock.HeldError
-	if !errors.As(err, &held) || held.Record.Holder != "b" {
-		t.Fatalf("a TryAcquire = %v, want HeldError by b", err)
-	}
-	r := <-rb
-	if r.err != nil {
-		t.Fatalf("b's Acquire: %v", r.err)
-	}
-	if got := keys(t, admin, a); !slices.Equal(got, []string{"b"}) {
-		t.Errorf("keys = %v, want only b's", got)
-	}
-	release(t, r.lease)
 }

@@ -1,8 +1,7 @@
-package kube
+package kubelock
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,10 +9,6 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
-
-// ErrMissingPermission matches the error of [LeaseLock.CheckAccess] when the
-// candidate lacks a permission the lock needs.
-var ErrMissingPermission = errors.New("kube: missing permission")
 
 // leaseVerbs are the verbs a LeaseLock needs on leases in
 // coordination.k8s.io: the rules of deploy/rbac/lease-role.yaml.

@@ -1,4 +1,4 @@
-package kube_test
+package kubelock_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubetest"
+	"github.com/leaderkit/leaderkit/lock/locktest"
 )
 
 // BenchmarkHandover measures graceful hand-over on the real apiserver: the
@@ -15,12 +17,12 @@ import (
 // Release to the return of Acquire; p50-ms and p99-ms report the latency
 // distribution.
 func BenchmarkHandover(b *testing.B) {
-	ctx, ns, name := testContext(b, 10*time.Minute), newNamespace(b), uniqueName(b)
+	ctx, ns, name := locktest.Context(b, 10*time.Minute), newNamespace(b), kubetest.UniqueName(b)
 	// Two candidates with their own connections: candidate-6 is granted
 	// the shipped Role, the other is the administrator.
 	applyLeaseRole(b, ns, "candidate-6")
 	locks := []lock.Lock{
-		newLock(b, clientFor(b, controlPlane.UserConfig("candidate-6")), ns, name, "bench-a"),
+		newLock(b, kubetest.ClientFor(b, controlPlane.UserConfig("candidate-6")), ns, name, "bench-a"),
 		newLock(b, adminClient(b), ns, name, "bench-b"),
 	}
 	held, err := locks[0].TryAcquire(ctx)
@@ -76,7 +78,7 @@ func BenchmarkHandover(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	release(b, held)
+	locktest.Release(b, held)
 	slices.Sort(latencies)
 	ms := func(q float64) float64 {
 		return float64(latencies[int(q*float64(len(latencies)-1))]) / float64(time.Millisecond)

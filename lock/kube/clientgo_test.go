@@ -1,9 +1,10 @@
-package kube_test
+package kubelock_test
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,9 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 
 	"github.com/leaderkit/leaderkit/lock"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubetest"
+	"github.com/leaderkit/leaderkit/lock/locktest"
 )
 
 // leaders records who leads, client-go electors and leaderkit candidates
@@ -151,7 +155,7 @@ func waitStarted(t testing.TB, e *elector, within time.Duration) time.Time {
 // leaderkit to client-go, each at once after a graceful release, and client-
 // go sees leaderkit's holder as the leader.
 func TestMixedFleetHandoverBothWays(t *testing.T) {
-	ctx, name := testContext(t, time.Minute), uniqueName(t)
+	ctx, name := locktest.Context(t, time.Minute), kubetest.UniqueName(t)
 	client := adminClient(t)
 	s := &leaders{t: t}
 
@@ -161,21 +165,9 @@ func TestMixedFleetHandoverBothWays(t *testing.T) {
 
 	// leaderkit waits; client-go's renewals keep it out.
 	lk := newLock(t, client, testNamespace, name, "leaderkit-1")
-	type result struct {
-		lease lock.Lease
-		at    time.Time
-		err   error
-	}
-	acquired := make(chan result, 1)
-	go func() {
-		l, err := lock.Acquire(ctx, lk)
-		if err == nil {
-			s.enter(lk.Identity())
-		}
-		acquired <- result{l, time.Now(), err}
-	}()
+	acquired := acquireAsync(ctx, lk, func() { s.enter(lk.Identity()) })
 	before := getLease(t, testNamespace, name)
-	eventually(t, 5*time.Second, func() error { // two renewals by client-go
+	kubetest.Eventually(t, 5*time.Second, func() error { // two renewals by client-go
 		if cur := getLease(t, testNamespace, name); !cur.Spec.RenewTime.After(before.Spec.RenewTime.Add(fastTiming.RetryPeriod)) {
 			return fmt.Errorf("client-go has not renewed twice yet")
 		}
@@ -198,21 +190,25 @@ func TestMixedFleetHandoverBothWays(t *testing.T) {
 		t.Errorf("leaderkit acquired %v after client-go released: it waited for expiry", waited)
 	}
 	t.Logf("client-go → leaderkit handover: %v", r.at.Sub(stopped).Round(time.Millisecond))
-	if got := *getLease(t, testNamespace, name).Spec.LeaseTransitions; r.lease.Term() != uint64(got)+1 || got != *before.Spec.LeaseTransitions+1 {
-		t.Errorf("leaderkit's term %d with leaseTransitions %d (was %d), want one more transition", r.lease.Term(), got, *before.Spec.LeaseTransitions)
+	taken := getLease(t, testNamespace, name)
+	if got := *taken.Spec.LeaseTransitions; got != *before.Spec.LeaseTransitions+1 {
+		t.Errorf("leaderkit's acquisition left leaseTransitions %d (was %d), want one more transition", got, *before.Spec.LeaseTransitions)
+	}
+	if want := strconv.FormatUint(r.lease.Term(), 10); taken.Annotations[kubelock.AnnotationTerm] != want {
+		t.Errorf("leaderkit's term %d, annotations %v; want %s: %s", r.lease.Term(), taken.Annotations, kubelock.AnnotationTerm, want)
 	}
 
 	// A client-go elector started now sees leaderkit as the leader and
 	// does not lead.
 	cg2 := startElector(t, client, testNamespace, name, "client-go-2", s)
-	eventually(t, 5*time.Second, func() error {
+	kubetest.Eventually(t, 5*time.Second, func() error {
 		if got := cg2.le.GetLeader(); got != "leaderkit-1" {
 			return fmt.Errorf("client-go-2 sees leader %q, want leaderkit-1", got)
 		}
 		return nil
 	})
 	first := getLease(t, testNamespace, name).ResourceVersion
-	eventually(t, 5*time.Second, func() error { // leaderkit renews; client-go stays out
+	kubetest.Eventually(t, 5*time.Second, func() error { // leaderkit renews; client-go stays out
 		if getLease(t, testNamespace, name).ResourceVersion == first {
 			return fmt.Errorf("no renewal yet")
 		}
@@ -227,11 +223,14 @@ func TestMixedFleetHandoverBothWays(t *testing.T) {
 	// leaderkit → client-go.
 	s.leave(lk.Identity())
 	stopped = time.Now()
-	release(t, r.lease)
+	locktest.Release(t, r.lease)
 	took := waitStarted(t, cg2, fastTiming.LeaseDuration).Sub(stopped)
 	t.Logf("leaderkit → client-go handover: %v", took.Round(time.Millisecond))
-	if spec := getLease(t, testNamespace, name).Spec; *spec.HolderIdentity != "client-go-2" || uint64(*spec.LeaseTransitions)+1 != r.lease.Term()+1 {
-		t.Errorf("after client-go took over: %s; want client-go-2 with one more transition", describe(spec))
+	// client-go keeps the annotations: the record shows leaderkit's term,
+	// the latest handed out, under client-go's holder.
+	if cur := getLease(t, testNamespace, name); *cur.Spec.HolderIdentity != "client-go-2" || *cur.Spec.LeaseTransitions != *taken.Spec.LeaseTransitions+1 ||
+		cur.Annotations[kubelock.AnnotationTerm] != taken.Annotations[kubelock.AnnotationTerm] {
+		t.Errorf("after client-go took over: %s, annotations %v; want client-go-2 with one more transition and the term kept", describe(cur.Spec), cur.Annotations)
 	}
 	cg2.stop()
 	if spec := getLease(t, testNamespace, name).Spec; *spec.HolderIdentity != "" {
@@ -244,7 +243,7 @@ func TestMixedFleetHandoverBothWays(t *testing.T) {
 // transition of the Lease.
 func TestMixedFleetNeverTwoLeaders(t *testing.T) {
 	const handovers = 10
-	ctx, name := testContext(t, time.Minute), uniqueName(t)
+	ctx, name := locktest.Context(t, time.Minute), kubetest.UniqueName(t)
 	client := adminClient(t)
 	s := &leaders{t: t}
 	var (
@@ -313,7 +312,7 @@ func TestMixedFleetNeverTwoLeaders(t *testing.T) {
 				count()
 				hold()
 				s.leave(l.Identity())
-				release(t, lease)
+				locktest.Release(t, lease)
 				// Stay away for a while now and then, so that client-go
 				// electors, which poll, get their turns too.
 				select {

@@ -1,19 +1,23 @@
-package kube_test
+package kubelock_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/leaderkit/leaderkit/lock"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubetest"
 	"github.com/leaderkit/leaderkit/lock/locktest"
 )
 
@@ -37,7 +41,7 @@ func TestConformance(t *testing.T) {
 // a takeover would.
 func overwriteHolder(t testing.TB, admin kubernetes.Interface, namespace, name, holder string) {
 	t.Helper()
-	ctx := testContext(t, 10*time.Second)
+	ctx := locktest.Context(t, 10*time.Second)
 	leases := admin.CoordinationV1().Leases(namespace)
 	lease, err := leases.Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
@@ -57,10 +61,10 @@ func overwriteHolder(t testing.TB, admin kubernetes.Interface, namespace, name, 
 // take turns on one Lease; never two at once, terms strictly increasing.
 func TestMutualExclusionFiveClients(t *testing.T) {
 	const candidates, rounds = 5, 3
-	ns, name := newNamespace(t), uniqueName(t)
+	ns, name := newNamespace(t), kubetest.UniqueName(t)
 	users := []string{"candidate-1", "candidate-2", "candidate-3", "candidate-4", "candidate-5"}
 	applyLeaseRole(t, ns, users...)
-	ctx := testContext(t, time.Minute)
+	ctx := locktest.Context(t, time.Minute)
 
 	var (
 		inside atomic.Int32
@@ -70,7 +74,7 @@ func TestMutualExclusionFiveClients(t *testing.T) {
 	)
 	errs := make(chan error, candidates*rounds)
 	for _, user := range users {
-		l := newLock(t, clientFor(t, controlPlane.UserConfig(user)), ns, name, user)
+		l := newLock(t, kubetest.ClientFor(t, controlPlane.UserConfig(user)), ns, name, user)
 		wg.Go(func() {
 			for range rounds {
 				lease, err := lock.Acquire(ctx, l)
@@ -117,7 +121,7 @@ func TestMutualExclusionFiveClients(t *testing.T) {
 
 func getLease(t testing.TB, namespace, name string) *coordinationv1.Lease {
 	t.Helper()
-	lease, err := adminClient(t).CoordinationV1().Leases(namespace).Get(testContext(t, 10*time.Second), name, metav1.GetOptions{})
+	lease, err := adminClient(t).CoordinationV1().Leases(namespace).Get(locktest.Context(t, 10*time.Second), name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,9 +129,9 @@ func getLease(t testing.TB, namespace, name string) *coordinationv1.Lease {
 }
 
 // The Lease holds exactly what client-go's resourcelock.LeaseLock writes at
-// acquisition, renewal and release.
+// acquisition, renewal and release, and the term in an annotation.
 func TestLeaseRecordAsClientGoWritesIt(t *testing.T) {
-	ctx, name := testContext(t, 30*time.Second), uniqueName(t)
+	ctx, name := locktest.Context(t, 30*time.Second), kubetest.UniqueName(t)
 	client := adminClient(t)
 	a := newLock(t, client, testNamespace, name, "alpha")
 	b := newLock(t, client, testNamespace, name, "beta")
@@ -149,12 +153,12 @@ func TestLeaseRecordAsClientGoWritesIt(t *testing.T) {
 	if spec.PreferredHolder != nil || spec.Strategy != nil {
 		t.Errorf("after creation: preferredHolder %v, strategy %v; want unset", spec.PreferredHolder, spec.Strategy)
 	}
-	if lease.Term() != 1 {
-		t.Errorf("first term = %d, want 1 (leaseTransitions 0 + 1)", lease.Term())
+	if want := strconv.FormatUint(lease.Term(), 10); lease.Term() == 0 || got.Annotations[kubelock.AnnotationTerm] != want {
+		t.Errorf("after creation: annotations %v, term %d; want %s: %s", got.Annotations, lease.Term(), kubelock.AnnotationTerm, want)
 	}
 
 	// A renewal moves renewTime only.
-	eventually(t, 5*time.Second, func() error {
+	kubetest.Eventually(t, 5*time.Second, func() error {
 		if cur := getLease(t, testNamespace, name); cur.ResourceVersion == got.ResourceVersion {
 			return errors.New("no renewal yet")
 		}
@@ -167,11 +171,14 @@ func TestLeaseRecordAsClientGoWritesIt(t *testing.T) {
 	}
 
 	// Release: empty holder, leaseDurationSeconds 1, times now, transitions kept.
-	release(t, lease)
+	locktest.Release(t, lease)
 	released := getLease(t, testNamespace, name).Spec
 	if *released.HolderIdentity != "" || *released.LeaseDurationSeconds != 1 || *released.LeaseTransitions != 0 ||
 		!released.AcquireTime.Equal(released.RenewTime) || released.RenewTime.Before(renewed.RenewTime) {
 		t.Errorf("after release: %+v; want holder \"\", leaseDurationSeconds 1, leaseTransitions 0, acquireTime = renewTime = release time", describe(released))
+	}
+	if rec, err := b.Holder(ctx); err != nil || rec != (lock.Record{Term: lease.Term()}) {
+		t.Errorf("after release: beta sees %+v, %v; want free with alpha's term %d", rec, err, lease.Term())
 	}
 
 	// The next holder adds a transition.
@@ -179,10 +186,10 @@ func TestLeaseRecordAsClientGoWritesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release(t, next)
+	defer locktest.Release(t, next)
 	taken := getLease(t, testNamespace, name).Spec
-	if *taken.HolderIdentity != "beta" || *taken.LeaseTransitions != 1 || next.Term() != 2 {
-		t.Errorf("after beta's acquisition: %+v, term %d; want beta, leaseTransitions 1, term 2", describe(taken), next.Term())
+	if *taken.HolderIdentity != "beta" || *taken.LeaseTransitions != 1 || next.Term() <= lease.Term() {
+		t.Errorf("after beta's acquisition: %+v, term %d; want beta, leaseTransitions 1, a term above %d", describe(taken), next.Term(), lease.Term())
 	}
 }
 
@@ -194,21 +201,28 @@ func describe(s coordinationv1.LeaseSpec) string {
 // A candidate that finds its own identity in an unexpired record (a
 // restarted process) takes it over with a new term; its old lease is lost.
 func TestSameIdentityTakesOverWithNewTerm(t *testing.T) {
-	ctx, name := testContext(t, 30*time.Second), uniqueName(t)
+	ctx, name := locktest.Context(t, 30*time.Second), kubetest.UniqueName(t)
 	client := adminClient(t)
 	first := newLock(t, client, testNamespace, name, "alpha")
 	old, err := first.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	restarted := newLock(t, client, testNamespace, name, "alpha")
+	// The restarted process's clock stands still: it does not renew, so
+	// the Lease changes only when someone else writes it.
+	restarted := newLock(t, client, testNamespace, name, "alpha", kubelock.WithClock(clockwork.NewFakeClock()))
+	before := getLease(t, testNamespace, name).Spec
 	lease, err := restarted.TryAcquire(ctx)
 	if err != nil {
 		t.Fatalf("same identity: %v", err)
 	}
-	defer release(t, lease)
-	if lease.Term() != old.Term()+1 {
-		t.Errorf("term after takeover = %d, want %d", lease.Term(), old.Term()+1)
+	defer locktest.Release(t, lease)
+	// As client-go does when it finds its own identity in the record.
+	if after := getLease(t, testNamespace, name).Spec; !after.AcquireTime.Equal(before.AcquireTime) || *after.LeaseTransitions != *before.LeaseTransitions {
+		t.Errorf("same-identity takeover wrote %s over %s; want acquireTime and leaseTransitions kept", describe(after), describe(before))
+	}
+	if lease.Term() <= old.Term() {
+		t.Errorf("term after takeover = %d, not above %d", lease.Term(), old.Term())
 	}
 	select {
 	case <-old.Done():
@@ -218,8 +232,14 @@ func TestSameIdentityTakesOverWithNewTerm(t *testing.T) {
 	if !errors.Is(old.Err(), lock.ErrLost) {
 		t.Errorf("old lease Err = %v, want ErrLost", old.Err())
 	}
-	release(t, old)
+	// The record still names alpha, so only the term tells the old lease's
+	// Release that it is no longer its own: it must leave it untouched.
+	rv := getLease(t, testNamespace, name).ResourceVersion
+	locktest.Release(t, old)
 	if rec, err := restarted.Holder(ctx); err != nil || rec.Holder != "alpha" || rec.Term != lease.Term() {
 		t.Errorf("after the old lease's Release: %+v, %v; want alpha with term %d", rec, err, lease.Term())
+	}
+	if got := getLease(t, testNamespace, name).ResourceVersion; got != rv {
+		t.Errorf("the old lease's Release wrote the Lease (resourceVersion %s, was %s)", got, rv)
 	}
 }

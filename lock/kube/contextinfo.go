@@ -1,4 +1,4 @@
-package kube
+package kubelock
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubeapi"
 )
 
 // Where LoadContextInfo looks for the Pod's namespace and name.
@@ -69,11 +69,11 @@ func WithNamespaceFile(path string) ContextOption {
 // returns an error wrapping context.Cause(ctx).
 func LoadContextInfo(ctx context.Context, client kubernetes.Interface, opts ...ContextOption) (ContextInfo, error) {
 	o := contextOptions{namespaceFile: DefaultNamespaceFile}
-	for _, opt := range opts {
-		opt(&o)
+	if err := lock.ApplyOptions(&o, opts); err != nil {
+		return ContextInfo{}, fmt.Errorf("kube: %w", err)
 	}
-	if client == nil {
-		return ContextInfo{}, fmt.Errorf("kube: %w", &lock.ConfigError{Field: "client", Value: "nil", Rule: "must be a Kubernetes client"})
+	if err := kubeapi.CheckClient(client); err != nil {
+		return ContextInfo{}, fmt.Errorf("kube: %w", err)
 	}
 	ns, err := loadNamespace(o.namespaceFile)
 	if err != nil {
@@ -83,16 +83,12 @@ func LoadContextInfo(ctx context.Context, client kubernetes.Interface, opts ...C
 	if pod == "" {
 		return ContextInfo{}, fmt.Errorf("%w: environment variable %s is not set (set it from the Downward API, fieldRef metadata.name)", ErrNoPodName, EnvPodName)
 	}
-	if msgs := validation.IsDNS1123Subdomain(pod); len(msgs) > 0 {
-		return ContextInfo{}, fmt.Errorf("kube: %w", &lock.ConfigError{Field: EnvPodName, Value: fmt.Sprintf("%q", pod),
-			Rule: "must be a valid pod name: " + strings.Join(msgs, "; ")})
+	if err := kubeapi.CheckName(EnvPodName, "pod", pod); err != nil {
+		return ContextInfo{}, fmt.Errorf("kube: %w", err)
 	}
 	p, err := client.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
 	if err != nil {
-		if ctx.Err() != nil {
-			return ContextInfo{}, lock.ContextError(ctx, "kubernetes get pod")
-		}
-		return ContextInfo{}, &lock.BackendError{Backend: BackendName, Op: "get pod", Err: fmt.Errorf("pod %s/%s: %w", ns, pod, err)}
+		return ContextInfo{}, kubeapi.BackendError(ctx, "get pod", "pod "+ns+"/"+pod, err)
 	}
 	return ContextInfo{Namespace: ns, PodName: pod, PodUID: p.UID}, nil
 }
@@ -112,9 +108,8 @@ func loadNamespace(file string) (string, error) {
 			return "", fmt.Errorf("%w: environment variable %s and %s are both empty", ErrNoNamespace, EnvNamespace, file)
 		}
 	}
-	if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
-		return "", fmt.Errorf("kube: %w", &lock.ConfigError{Field: "namespace (" + source + ")", Value: fmt.Sprintf("%q", ns),
-			Rule: "must be a valid namespace name: " + strings.Join(msgs, "; ")})
+	if err := kubeapi.CheckNamespace("namespace ("+source+")", ns); err != nil {
+		return "", fmt.Errorf("kube: %w", err)
 	}
 	return ns, nil
 }

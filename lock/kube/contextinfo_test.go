@@ -1,4 +1,4 @@
-package kube_test
+package kubelock_test
 
 import (
 	"errors"
@@ -12,11 +12,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
+	"github.com/leaderkit/leaderkit/lock/locktest"
 )
 
 func TestLoadContextInfo(t *testing.T) {
-	ctx := testContext(t, 30*time.Second)
+	ctx := locktest.Context(t, 30*time.Second)
 	admin := adminClient(t)
 	ns := newNamespace(t)
 	pod, err := admin.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
@@ -31,55 +32,55 @@ func TestLoadContextInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(t.TempDir(), "missing")
-	want := kube.ContextInfo{Namespace: ns, PodName: pod.Name, PodUID: pod.UID}
+	want := kubelock.ContextInfo{Namespace: ns, PodName: pod.Name, PodUID: pod.UID}
 
 	t.Run("Environment", func(t *testing.T) {
-		t.Setenv(kube.EnvNamespace, ns)
-		t.Setenv(kube.EnvPodName, pod.Name)
-		got, err := kube.LoadContextInfo(ctx, admin, kube.WithNamespaceFile(missing))
+		t.Setenv(kubelock.EnvNamespace, ns)
+		t.Setenv(kubelock.EnvPodName, pod.Name)
+		got, err := kubelock.LoadContextInfo(ctx, admin, kubelock.WithNamespaceFile(missing))
 		if err != nil || got != want {
 			t.Errorf("LoadContextInfo = %+v, %v; want %+v", got, err, want)
 		}
 	})
 	t.Run("NamespaceFile", func(t *testing.T) {
-		t.Setenv(kube.EnvNamespace, "")
-		t.Setenv(kube.EnvPodName, pod.Name)
-		got, err := kube.LoadContextInfo(ctx, admin, kube.WithNamespaceFile(nsFile))
+		t.Setenv(kubelock.EnvNamespace, "")
+		t.Setenv(kubelock.EnvPodName, pod.Name)
+		got, err := kubelock.LoadContextInfo(ctx, admin, kubelock.WithNamespaceFile(nsFile))
 		if err != nil || got != want {
 			t.Errorf("LoadContextInfo = %+v, %v; want %+v", got, err, want)
 		}
 	})
 	t.Run("NoNamespace", func(t *testing.T) {
-		t.Setenv(kube.EnvNamespace, "")
-		t.Setenv(kube.EnvPodName, pod.Name)
-		_, err := kube.LoadContextInfo(ctx, admin, kube.WithNamespaceFile(missing))
-		if !errors.Is(err, kube.ErrNoNamespace) {
+		t.Setenv(kubelock.EnvNamespace, "")
+		t.Setenv(kubelock.EnvPodName, pod.Name)
+		_, err := kubelock.LoadContextInfo(ctx, admin, kubelock.WithNamespaceFile(missing))
+		if !errors.Is(err, kubelock.ErrNoNamespace) {
 			t.Errorf("LoadContextInfo = %v, want ErrNoNamespace", err)
 		}
 		t.Log(err)
 	})
 	t.Run("NoPodName", func(t *testing.T) {
-		t.Setenv(kube.EnvNamespace, ns)
-		t.Setenv(kube.EnvPodName, "")
-		_, err := kube.LoadContextInfo(ctx, admin)
-		if !errors.Is(err, kube.ErrNoPodName) {
+		t.Setenv(kubelock.EnvNamespace, ns)
+		t.Setenv(kubelock.EnvPodName, "")
+		_, err := kubelock.LoadContextInfo(ctx, admin)
+		if !errors.Is(err, kubelock.ErrNoPodName) {
 			t.Errorf("LoadContextInfo = %v, want ErrNoPodName", err)
 		}
 		t.Log(err)
 	})
 	t.Run("InvalidNamespace", func(t *testing.T) {
-		t.Setenv(kube.EnvNamespace, "Not_A_Namespace")
-		t.Setenv(kube.EnvPodName, pod.Name)
-		_, err := kube.LoadContextInfo(ctx, admin)
+		t.Setenv(kubelock.EnvNamespace, "Not_A_Namespace")
+		t.Setenv(kubelock.EnvPodName, pod.Name)
+		_, err := kubelock.LoadContextInfo(ctx, admin)
 		var ce *lock.ConfigError
 		if !errors.As(err, &ce) || ce.Field != "namespace (environment variable NAMESPACE)" {
 			t.Errorf("LoadContextInfo = %v, want a ConfigError on the namespace", err)
 		}
 	})
 	t.Run("PodNotFound", func(t *testing.T) {
-		t.Setenv(kube.EnvNamespace, ns)
-		t.Setenv(kube.EnvPodName, "no-such-pod")
-		_, err := kube.LoadContextInfo(ctx, admin)
+		t.Setenv(kubelock.EnvNamespace, ns)
+		t.Setenv(kubelock.EnvPodName, "no-such-pod")
+		_, err := kubelock.LoadContextInfo(ctx, admin)
 		if !errors.Is(err, lock.ErrBackend) || !apierrors.IsNotFound(err) {
 			t.Errorf("LoadContextInfo = %v, want a not-found lock.ErrBackend", err)
 		}

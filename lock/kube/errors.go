@@ -1,18 +1,15 @@
-package kube
+package kubelock
 
 import (
 	"context"
 	"errors"
-	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-
-	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubeapi"
 )
 
 // BackendName is the Backend field of the *lock.BackendError values this
-// package returns.
-const BackendName = "kubernetes"
+// package and package forlifelock return.
+const BackendName = kubeapi.Backend
 
 var (
 	// ErrNoNamespace reports that LoadContextInfo found no namespace: the
@@ -23,21 +20,14 @@ var (
 	// ErrNoPodName reports that the environment variable POD_NAME is not
 	// set. Set it from the Downward API (fieldRef metadata.name).
 	ErrNoPodName = errors.New("kube: pod name unknown")
+
+	// ErrMissingPermission matches the error of [LeaseLock.CheckAccess] when
+	// the candidate lacks a permission the lock needs.
+	ErrMissingPermission = errors.New("kube: missing permission")
 )
 
-// backendError wraps a failed API call as a *lock.BackendError, or, when ctx
-// has ended, as the context error the lock contract asks for.
+// backendError wraps a failed API call on the Lease as a *lock.BackendError,
+// or, when ctx has ended, as the context error the lock contract asks for.
 func (l *LeaseLock) backendError(ctx context.Context, op string, err error) error {
-	if ctx.Err() != nil {
-		return lock.ContextError(ctx, "kubernetes "+op)
-	}
-	return &lock.BackendError{Backend: BackendName, Op: op, Err: fmt.Errorf("lease %s/%s: %w", l.namespace, l.name, err)}
-}
-
-// permanentAPIError reports whether a failed API call will fail the same way when
-// retried: the caller lacks a permission or the request is malformed.
-func permanentAPIError(err error) bool {
-	return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) ||
-		apierrors.IsBadRequest(err) || apierrors.IsInvalid(err) ||
-		apierrors.IsMethodNotSupported(err) || apierrors.IsNotAcceptable(err)
+	return kubeapi.BackendError(ctx, op, "lease "+l.namespace+"/"+l.name, err)
 }

@@ -1,4 +1,4 @@
-package kube_test
+package kubelock_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
 )
 
 // In a Pod: find out where we run, then lead with the Pod's name as the
@@ -25,11 +25,11 @@ func ExampleNewLeaseLock() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	info, err := kube.LoadContextInfo(ctx, client)
+	info, err := kubelock.LoadContextInfo(ctx, client)
 	if err != nil {
 		log.Fatal(err)
 	}
-	l, err := kube.NewLeaseLock(client, info.Namespace, "my-controller", info.PodName)
+	l, err := kubelock.NewLeaseLock(client, info.Namespace, "my-controller", info.PodName)
 	if err != nil {
 		log.Fatal(err)
 	}

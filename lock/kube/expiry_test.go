@@ -1,4 +1,4 @@
-package kube_test
+package kubelock_test
 
 import (
 	"errors"
@@ -9,7 +9,9 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubetest"
+	"github.com/leaderkit/leaderkit/lock/locktest"
 )
 
 // waitRenewed waits until the Lease's resourceVersion differs from rv and
@@ -17,7 +19,7 @@ import (
 func waitRenewed(t *testing.T, name, rv string) string {
 	t.Helper()
 	var cur string
-	eventually(t, 10*time.Second, func() error {
+	kubetest.Eventually(t, 10*time.Second, func() error {
 		if cur = getLease(t, testNamespace, name).ResourceVersion; cur == rv {
 			return errors.New("the Lease has not changed")
 		}
@@ -30,7 +32,7 @@ func waitRenewed(t *testing.T, name, rv string) string {
 // ticker and deadline timer on clock, so that advancing clock drives them.
 func waitRenewalTimers(t *testing.T, clock *clockwork.FakeClock) {
 	t.Helper()
-	if err := clock.BlockUntilContext(testContext(t, 10*time.Second), 2); err != nil {
+	if err := clock.BlockUntilContext(locktest.Context(t, 10*time.Second), 2); err != nil {
 		t.Fatalf("renewal timers: %v", err)
 	}
 }
@@ -39,11 +41,11 @@ func waitRenewalTimers(t *testing.T, clock *clockwork.FakeClock) {
 // record change, plus leaseDurationSeconds; each change it sees restarts
 // the count. Fake clocks make every instant exact.
 func TestExpiryIsJudgedFromLocalObservation(t *testing.T) {
-	ctx, name := testContext(t, 30*time.Second), uniqueName(t)
+	ctx, name := locktest.Context(t, 30*time.Second), kubetest.UniqueName(t)
 	client := adminClient(t)
 	clockA, clockB := clockwork.NewFakeClock(), clockwork.NewFakeClock()
-	a := newLock(t, client, testNamespace, name, "alpha", kube.WithClock(clockA))
-	b := newLock(t, client, testNamespace, name, "beta", kube.WithClock(clockB))
+	a := newLock(t, client, testNamespace, name, "alpha", kubelock.WithClock(clockA))
+	b := newLock(t, client, testNamespace, name, "beta", kubelock.WithClock(clockB))
 
 	lease, err := a.TryAcquire(ctx)
 	if err != nil {
@@ -80,9 +82,9 @@ func TestExpiryIsJudgedFromLocalObservation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("beta TryAcquire at expiry: %v", err)
 	}
-	defer release(t, next)
-	if next.Term() != lease.Term()+1 {
-		t.Errorf("beta's term %d, want %d", next.Term(), lease.Term()+1)
+	defer locktest.Release(t, next)
+	if next.Term() <= lease.Term() {
+		t.Errorf("beta's term %d is not above alpha's %d", next.Term(), lease.Term())
 	}
 
 	// alpha's next renewal conflicts and finds beta: lost at once.
@@ -95,41 +97,39 @@ func TestExpiryIsJudgedFromLocalObservation(t *testing.T) {
 	if err := lease.Err(); !errors.Is(err, lock.ErrLost) {
 		t.Errorf("alpha's Err = %v, want ErrLost", err)
 	}
-	release(t, lease)
+	locktest.Release(t, lease)
 }
 
 // A leader whose renewals are not confirmed steps down at its local
 // deadline: the start of its last successful renewal plus RenewDeadline.
 func TestLeaderStepsDownAtLocalDeadline(t *testing.T) {
-	ctx, name := testContext(t, 30*time.Second), uniqueName(t)
+	ctx, name := locktest.Context(t, 30*time.Second), kubetest.UniqueName(t)
 	proxy := startAPIServerProxy(t)
-	counter := &requestCounter{}
-	cfg := controlPlane.AdminConfig()
-	cfg.Host = "https://" + proxy.Addr()
-	cfg.Wrap(counter.wrap)
+	client, counter := countedClient(t, "https://"+proxy.Addr())
 	clock := clockwork.NewFakeClock()
-	a := newLock(t, clientFor(t, cfg), testNamespace, name, "alpha", kube.WithClock(clock))
-	lease, err := a.TryAcquire(ctx) // write 1: create
+	a := newLock(t, client, testNamespace, name, "alpha", kubelock.WithClock(clock))
+	lease, err := a.TryAcquire(ctx) // writes: create (free), then take
 	if err != nil {
 		t.Fatal(err)
 	}
+	acquireWrites := counter.WritesDone.Load()
 	waitRenewalTimers(t, clock)
 	rv := getLease(t, testNamespace, name).ResourceVersion
-	clock.Advance(fastTiming.RetryPeriod) // write 2: the renewal at 0.5s succeeds
+	clock.Advance(fastTiming.RetryPeriod) // the renewal at 0.5s succeeds
 	waitRenewed(t, name, rv)
-	eventually(t, 10*time.Second, func() error { // its response is in
-		if n := counter.writesDone.Load(); n < 2 {
-			return fmt.Errorf("%d write responses received, want 2", n)
+	kubetest.Eventually(t, 10*time.Second, func() error { // its response is in
+		if n := counter.WritesDone.Load() - acquireWrites; n < 1 {
+			return fmt.Errorf("%d renewal responses received, want 1", n)
 		}
 		return nil
 	})
 	proxy.Stall()
-	clock.Advance(fastTiming.RetryPeriod) // write 3: the renewal at 1s hangs
-	// Renewals run one after the other: once the third write is sent, the
-	// second one's success has moved the deadline to 0.5s + 2s = 2.5s.
-	eventually(t, 10*time.Second, func() error {
-		if n := counter.writes.Load(); n < 3 {
-			return fmt.Errorf("%d writes sent, want 3", n)
+	clock.Advance(fastTiming.RetryPeriod) // the renewal at 1s hangs
+	// Renewals run one after the other: once the second renewal is sent,
+	// the first one's success has moved the deadline to 0.5s + 2s = 2.5s.
+	kubetest.Eventually(t, 10*time.Second, func() error {
+		if n := counter.Writes.Load() - acquireWrites; n < 2 {
+			return fmt.Errorf("%d renewals sent, want 2", n)
 		}
 		return nil
 	})
@@ -151,28 +151,20 @@ func TestLeaderStepsDownAtLocalDeadline(t *testing.T) {
 		t.Errorf("Err = %v, want ErrLost", err)
 	}
 	proxy.Resume()
-	release(t, lease)
+	locktest.Release(t, lease)
 }
 
 // Wait returns at the precise local expiry instant when nothing changes.
 func TestWaitReturnsAtExpiryInstant(t *testing.T) {
-	ctx, name := testContext(t, 30*time.Second), uniqueName(t)
+	ctx, name := locktest.Context(t, 30*time.Second), kubetest.UniqueName(t)
 	client := adminClient(t)
 	clockA, clockB := clockwork.NewFakeClock(), clockwork.NewFakeClock()
-	a := newLock(t, client, testNamespace, name, "alpha", kube.WithClock(clockA))
-	b := newLock(t, client, testNamespace, name, "beta", kube.WithClock(clockB))
-	lease, err := a.TryAcquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release(t, lease)
-	_, err = b.TryAcquire(ctx)
-	var heldErr *lock.HeldError
-	if !errors.As(err, &heldErr) {
-		t.Fatalf("beta TryAcquire = %v, want a HeldError", err)
-	}
+	a := newLock(t, client, testNamespace, name, "alpha", kubelock.WithClock(clockA))
+	b := newLock(t, client, testNamespace, name, "beta", kubelock.WithClock(clockB))
+	lease, held := holdOut(t, ctx, a, b)
+	defer locktest.Release(t, lease)
 	woke := make(chan error, 1)
-	go func() { woke <- b.Wait(ctx, heldErr.Record) }()
+	go func() { woke <- b.Wait(ctx, held) }()
 	if err := clockB.BlockUntilContext(ctx, 1); err != nil { // Wait's expiry timer
 		t.Fatal(err)
 	}
@@ -195,24 +187,14 @@ func TestWaitReturnsAtExpiryInstant(t *testing.T) {
 
 // A follower waits on one watch: no GETs, however many renewals it sees.
 func TestFollowerDoesNotPoll(t *testing.T) {
-	ctx, name := testContext(t, 30*time.Second), uniqueName(t)
-	counter := &requestCounter{}
-	cfg := controlPlane.AdminConfig()
-	cfg.Wrap(counter.wrap)
+	ctx, name := locktest.Context(t, 30*time.Second), kubetest.UniqueName(t)
+	client, counter := countedClient(t, "")
 	a := newLock(t, adminClient(t), testNamespace, name, "alpha")
-	b := newLock(t, clientFor(t, cfg), testNamespace, name, "beta")
-	lease, err := a.TryAcquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = b.TryAcquire(ctx)
-	var heldErr *lock.HeldError
-	if !errors.As(err, &heldErr) {
-		t.Fatalf("beta TryAcquire = %v, want a HeldError", err)
-	}
-	gets, writes := counter.gets.Load(), counter.writes.Load()
+	b := newLock(t, client, testNamespace, name, "beta")
+	lease, held := holdOut(t, ctx, a, b)
+	gets, writes := counter.Gets.Load(), counter.Writes.Load()
 	woke := make(chan error, 1)
-	go func() { woke <- b.Wait(ctx, heldErr.Record) }()
+	go func() { woke <- b.Wait(ctx, held) }()
 
 	rv := getLease(t, testNamespace, name).ResourceVersion
 	for range 4 { // four renewals, 2 s: a poller would have read four times
@@ -223,11 +205,11 @@ func TestFollowerDoesNotPoll(t *testing.T) {
 		t.Fatalf("Wait returned while alpha renews: %v", err)
 	default:
 	}
-	if g, w, wt := counter.gets.Load()-gets, counter.watches.Load(), counter.writes.Load()-writes; g != 0 || w != 1 || wt != 0 {
+	if g, w, wt := counter.Gets.Load()-gets, counter.Watches.Load(), counter.Writes.Load()-writes; g != 0 || w != 1 || wt != 0 {
 		t.Errorf("during Wait beta made %d GETs, %d watches, %d writes; want 0, 1, 0", g, w, wt)
 	}
 	released := time.Now()
-	release(t, lease)
+	locktest.Release(t, lease)
 	select {
 	case err := <-woke:
 		if err != nil {
@@ -241,12 +223,12 @@ func TestFollowerDoesNotPoll(t *testing.T) {
 
 func TestNewLeaseLockValidates(t *testing.T) {
 	client := adminClient(t)
-	timing := func(l, r, p time.Duration) kube.Option {
-		return kube.WithTiming(lock.Timing{LeaseDuration: l, RenewDeadline: r, RetryPeriod: p})
+	timing := func(l, r, p time.Duration) kubelock.Option {
+		return kubelock.WithTiming(lock.Timing{LeaseDuration: l, RenewDeadline: r, RetryPeriod: p})
 	}
 	tests := []struct {
 		namespace, name, identity string
-		opt                       kube.Option
+		opt                       kubelock.Option
 		field, want               string
 	}{
 		{"default", "Bad_Name", "a", nil, "name", `name "Bad_Name" must be a valid Lease name: a lowercase RFC 1123 subdomain`},
@@ -257,14 +239,14 @@ func TestNewLeaseLockValidates(t *testing.T) {
 		{"default", "job", "a", timing(10*time.Second, 2*time.Second, 2*time.Second), "RenewDeadline", "RenewDeadline 2s must be greater than 1.2 × RetryPeriod 2s"},
 		{"default", "job", "a", timing(10*time.Second, 2*time.Second, 0), "RetryPeriod", "RetryPeriod 0s must be greater than zero"},
 		{"default", "job", "a", timing(2500*time.Millisecond, 2*time.Second, time.Second), "LeaseDuration", "LeaseDuration 2.5s must be a whole number of seconds"},
-		{"default", "job", "a", kube.WithClock(nil), "clock", "clock nil must be a clock"},
+		{"default", "job", "a", kubelock.WithClock(nil), "clock", "clock nil must be a clock"},
 	}
 	for _, tt := range tests {
-		opts := []kube.Option{}
+		opts := []kubelock.Option{}
 		if tt.opt != nil {
 			opts = append(opts, tt.opt)
 		}
-		_, err := kube.NewLeaseLock(client, tt.namespace, tt.name, tt.identity, opts...)
+		_, err := kubelock.NewLeaseLock(client, tt.namespace, tt.name, tt.identity, opts...)
 		var ce *lock.ConfigError
 		if !errors.As(err, &ce) || ce.Field != tt.field || !errors.Is(err, lock.ErrInvalidConfig) {
 			t.Errorf("NewLeaseLock(%q, %q, %q) = %v, want a ConfigError on %s", tt.namespace, tt.name, tt.identity, err, tt.field)
@@ -274,10 +256,10 @@ func TestNewLeaseLockValidates(t *testing.T) {
 			t.Errorf("error = %q, want it to start with %q", got, tt.want)
 		}
 	}
-	if _, err := kube.NewLeaseLock(nil, "default", "job", "a"); err == nil || err.Error() != "kube: client nil must be a Kubernetes client" {
+	if _, err := kubelock.NewLeaseLock(nil, "default", "job", "a"); err == nil || err.Error() != "kube: client nil must be a Kubernetes client" {
 		t.Errorf("nil client: %v", err)
 	}
-	if _, err := kube.NewLeaseLock(client, "default", "job", "a"); err != nil {
+	if _, err := kubelock.NewLeaseLock(client, "default", "job", "a"); err != nil {
 		t.Errorf("defaults: %v", err)
 	}
 }

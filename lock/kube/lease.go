@@ -1,9 +1,8 @@
-package kube
+package kubelock
 
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -11,11 +10,11 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 	coordinationclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubeapi"
 )
 
 // leaseMaxRaces bounds how often TryAcquire goes back to read the Lease after
@@ -57,8 +56,8 @@ var _ lock.Lock = (*LeaseLock)(nil)
 // *lock.ConfigError naming the field.
 func NewLeaseLock(client kubernetes.Interface, namespace, name, identity string, opts ...Option) (*LeaseLock, error) {
 	o := defaultLeaseOptions()
-	for _, opt := range opts {
-		opt(&o)
+	if err := lock.ApplyOptions(&o, opts); err != nil {
+		return nil, fmt.Errorf("kube: %w", err)
 	}
 	if err := validateLeaseLock(client, namespace, name, identity, o); err != nil {
 		return nil, fmt.Errorf("kube: %w", err)
@@ -76,18 +75,19 @@ func NewLeaseLock(client kubernetes.Interface, namespace, name, identity string,
 }
 
 func validateLeaseLock(client kubernetes.Interface, namespace, name, identity string, o leaseOptions) error {
-	switch {
-	case client == nil:
-		return &lock.ConfigError{Field: "client", Value: "nil", Rule: "must be a Kubernetes client"}
-	case len(validation.IsDNS1123Label(namespace)) > 0:
-		return &lock.ConfigError{Field: "namespace", Value: fmt.Sprintf("%q", namespace),
-			Rule: "must be a valid namespace name: " + strings.Join(validation.IsDNS1123Label(namespace), "; ")}
-	case len(validation.IsDNS1123Subdomain(name)) > 0:
-		return &lock.ConfigError{Field: "name", Value: fmt.Sprintf("%q", name),
-			Rule: "must be a valid Lease name: " + strings.Join(validation.IsDNS1123Subdomain(name), "; ")}
-	case identity == "":
-		return &lock.ConfigError{Field: "identity", Value: `""`, Rule: "must not be empty"}
-	case o.clock == nil:
+	for _, err := range []error{
+		kubeapi.CheckClient(client),
+		kubeapi.CheckNamespace("namespace", namespace),
+		kubeapi.CheckName("name", "Lease", name),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if err := lock.CheckText("identity", identity, 0); err != nil {
+		return err
+	}
+	if o.clock == nil {
 		return &lock.ConfigError{Field: "clock", Value: "nil", Rule: "must be a clock"}
 	}
 	if err := o.timing.Validate(); err != nil {
@@ -112,72 +112,6 @@ func (l *LeaseLock) Name() string { return l.name }
 
 // Timing returns the lease timing.
 func (l *LeaseLock) Timing() lock.Timing { return l.timing }
-
-// TryAcquire takes the Lease when it is free (released, never created, or
-// expired by this candidate's observation) or held by this same identity,
-// with a new term; otherwise it returns a *lock.HeldError. It reads the
-// Lease, then creates it or updates it conditionally on the resourceVersion
-// it read; if another candidate wrote in between, it reads again (a few
-// times at most: past that it reports the last record it saw as held).
-// Each request is bounded by RenewDeadline: an acquisition
-// slower than that would be lost at once.
-func (l *LeaseLock) TryAcquire(ctx context.Context) (lock.Lease, error) {
-	if ctx.Err() != nil {
-		return nil, lock.ContextError(ctx, "kubernetes acquire")
-	}
-	var last lock.Record
-	for range leaseMaxRaces {
-		cur, obs, err := l.read(ctx, "acquire")
-		if err != nil {
-			return nil, err
-		}
-		// Judge the object just read, with the time this candidate first
-		// saw its resourceVersion (not whatever a concurrent Wait observed
-		// since).
-		last = obs.record(l.clock.Now())
-		if cur != nil && !last.Free() && last.Holder != l.identity {
-			return nil, &lock.HeldError{Record: last}
-		}
-		start := l.clock.Now()
-		spec, err := leaseAcquireSpec(cur, l.identity, l.seconds, start)
-		if err != nil {
-			return nil, l.backendError(ctx, "acquire", err)
-		}
-		written, err := l.write(ctx, cur, spec)
-		switch {
-		case err == nil:
-			l.observe(written)
-			h := &leaseHold{lock: l, term: leaseTerm(written), transitions: *spec.LeaseTransitions, obj: written}
-			h.renewal = lock.StartRenewal(l.clock, l.timing, start, h.renew)
-			return h, nil
-		case apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) || apierrors.IsNotFound(err):
-			// Lost a race: another candidate wrote first. Look again.
-		default:
-			return nil, l.backendError(ctx, "acquire", err)
-		}
-	}
-	// Under heavy churn every look found the Lease free and every write lost:
-	// each loss was another candidate's acquisition. Report the lock as held
-	// (by the record last seen) rather than as a backend failure, so that
-	// lock.Acquire waits and tries again.
-	return nil, &lock.HeldError{Record: last}
-}
-
-// write creates the Lease with spec when cur is nil, and otherwise updates
-// cur's spec, conditionally on cur's resourceVersion.
-func (l *LeaseLock) write(ctx context.Context, cur *coordinationv1.Lease, spec coordinationv1.LeaseSpec) (*coordinationv1.Lease, error) {
-	ctx, cancel := context.WithTimeout(ctx, l.timing.RenewDeadline)
-	defer cancel()
-	if cur == nil {
-		return l.leases.Create(ctx, &coordinationv1.Lease{
-			ObjectMeta: metav1.ObjectMeta{Name: l.name, Namespace: l.namespace},
-			Spec:       spec,
-		}, metav1.CreateOptions{})
-	}
-	next := cur.DeepCopy()
-	next.Spec = spec
-	return l.leases.Update(ctx, next, metav1.UpdateOptions{})
-}
 
 // Holder reads the Lease and returns its record. A holder whose lease has
 // expired by this candidate's observation is reported as free, with its
@@ -225,11 +159,9 @@ func (l *LeaseLock) observe(cur *coordinationv1.Lease) leaseObservation {
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.obs.valid && (cur == nil) == (l.obs.lease == nil) &&
-		(cur == nil || cur.ResourceVersion == l.obs.lease.ResourceVersion) {
-		return l.obs
+	if !l.obs.same(cur) {
+		l.obs = l.obs.next(cur, now)
 	}
-	l.obs = leaseObservation{valid: true, lease: cur, at: now}
 	return l.obs
 }
 

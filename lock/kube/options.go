@@ -1,4 +1,4 @@
-package kube
+package kubelock
 
 import (
 	"github.com/jonboulle/clockwork"

@@ -1,13 +1,8 @@
-package kube_test
+package kubelock_test
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,59 +11,22 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
 
-	"github.com/leaderkit/leaderkit/internal/testserver"
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/lock/kube"
+	kubelock "github.com/leaderkit/leaderkit/lock/kube"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubetest"
+	"github.com/leaderkit/leaderkit/lock/locktest"
 )
 
 // leaseRoleManifest reads deploy/rbac/lease-role.yaml: its Role and
 // RoleBinding.
 func leaseRoleManifest(t testing.TB) (*rbacv1.Role, *rbacv1.RoleBinding) {
 	t.Helper()
-	root, err := testserver.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
+	m := kubetest.ReadManifest(t, "lease-role.yaml")
+	if m.ClusterRole != nil || m.ClusterRoleBinding != nil {
+		t.Fatal("lease-role.yaml: unexpected kind ClusterRole or ClusterRoleBinding")
 	}
-	data, err := os.ReadFile(filepath.Join(root, "deploy", "rbac", "lease-role.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		role    *rbacv1.Role
-		binding *rbacv1.RoleBinding
-	)
-	docs := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for {
-		doc, err := docs.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var meta metav1.TypeMeta
-		if err := yaml.Unmarshal(doc, &meta); err != nil {
-			t.Fatal(err)
-		}
-		switch meta.Kind {
-		case "Role":
-			role = &rbacv1.Role{}
-			err = yaml.UnmarshalStrict(doc, role)
-		case "RoleBinding":
-			binding = &rbacv1.RoleBinding{}
-			err = yaml.UnmarshalStrict(doc, binding)
-		case "":
-			continue // comments only
-		default:
-			t.Fatalf("lease-role.yaml: unexpected kind %q", meta.Kind)
-		}
-		if err != nil {
-			t.Fatalf("lease-role.yaml: %v", err)
-		}
-	}
+	role, binding := m.Role, m.RoleBinding
 	if role == nil || binding == nil {
 		t.Fatal("lease-role.yaml must hold a Role and a RoleBinding")
 	}
@@ -89,7 +47,7 @@ func applyLeaseRole(t testing.TB, namespace string, users ...string) {
 
 func applyRole(t testing.TB, namespace string, role *rbacv1.Role, binding *rbacv1.RoleBinding, users ...string) {
 	t.Helper()
-	ctx := testContext(t, 30*time.Second)
+	ctx := locktest.Context(t, 30*time.Second)
 	rbac := adminClient(t).RbacV1()
 	role.Namespace, binding.Namespace = namespace, namespace
 	binding.Subjects = nil
@@ -104,8 +62,8 @@ func applyRole(t testing.TB, namespace string, role *rbacv1.Role, binding *rbacv
 	}
 	// RBAC takes effect once the authorizer's informers have the binding.
 	for _, u := range users {
-		auth := clientFor(t, controlPlane.UserConfig(u)).AuthorizationV1().SelfSubjectAccessReviews()
-		eventually(t, 20*time.Second, func() error {
+		auth := kubetest.ClientFor(t, controlPlane.UserConfig(u)).AuthorizationV1().SelfSubjectAccessReviews()
+		kubetest.Eventually(t, 20*time.Second, func() error {
 			review, err := auth.Create(ctx, &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
 				ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: "get", Group: "coordination.k8s.io", Resource: "leases"},
 			}}, metav1.CreateOptions{})
@@ -124,11 +82,11 @@ func applyRole(t testing.TB, namespace string, role *rbacv1.Role, binding *rbacv
 // (watch without list) and releases, and hands over to another such
 // candidate at once.
 func TestLeastPrivilegeRoleIsEnough(t *testing.T) {
-	ns, name := newNamespace(t), uniqueName(t)
+	ns, name := newNamespace(t), kubetest.UniqueName(t)
 	applyLeaseRole(t, ns, "restricted-1", "restricted-2")
-	ctx := testContext(t, 30*time.Second)
-	a := newLock(t, clientFor(t, controlPlane.UserConfig("restricted-1")), ns, name, "restricted-1")
-	b := newLock(t, clientFor(t, controlPlane.UserConfig("restricted-2")), ns, name, "restricted-2")
+	ctx := locktest.Context(t, 30*time.Second)
+	a := newLock(t, kubetest.ClientFor(t, controlPlane.UserConfig("restricted-1")), ns, name, "restricted-1")
+	b := newLock(t, kubetest.ClientFor(t, controlPlane.UserConfig("restricted-2")), ns, name, "restricted-2")
 
 	lease, err := a.TryAcquire(ctx) // creates the Lease
 	if err != nil {
@@ -149,7 +107,7 @@ func TestLeastPrivilegeRoleIsEnough(t *testing.T) {
 	}()
 	// Let a renew a few times (update) while b watches.
 	first := getLease(t, ns, name).ResourceVersion
-	eventually(t, 5*time.Second, func() error {
+	kubetest.Eventually(t, 5*time.Second, func() error {
 		if getLease(t, ns, name).ResourceVersion == first {
 			return errors.New("no renewal yet")
 		}
@@ -159,13 +117,13 @@ func TestLeastPrivilegeRoleIsEnough(t *testing.T) {
 		t.Fatalf("restricted-1 lost its lease: %v", err)
 	}
 	released := time.Now()
-	release(t, lease)
+	locktest.Release(t, lease)
 	select {
 	case next := <-acquired:
 		if waited := time.Since(released); waited >= fastTiming.LeaseDuration {
 			t.Errorf("restricted-2 acquired %v after the release: it was not woken by its watch", waited)
 		}
-		release(t, next)
+		locktest.Release(t, next)
 	case err := <-failed:
 		t.Fatalf("restricted-2 Acquire: %v", err)
 	}
@@ -174,11 +132,11 @@ func TestLeastPrivilegeRoleIsEnough(t *testing.T) {
 // Without update, a candidate gets a clear permission error: from
 // CheckAccess before it tries, and from TryAcquire on an existing Lease.
 func TestMissingUpdatePermissionIsClear(t *testing.T) {
-	ns, name := newNamespace(t), uniqueName(t)
+	ns, name := newNamespace(t), kubetest.UniqueName(t)
 	role, binding := leaseRoleManifest(t)
 	role.Rules[0].Verbs = slices.DeleteFunc(role.Rules[0].Verbs, func(v string) bool { return v == "update" })
 	applyRole(t, ns, role, binding, "restricted-3")
-	ctx := testContext(t, 30*time.Second)
+	ctx := locktest.Context(t, 30*time.Second)
 
 	// The Lease exists, free (created and released by an admin candidate).
 	owner := newLock(t, adminClient(t), ns, name, "owner")
@@ -186,11 +144,11 @@ func TestMissingUpdatePermissionIsClear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release(t, lease)
+	locktest.Release(t, lease)
 
-	l := newLock(t, clientFor(t, controlPlane.UserConfig("restricted-3")), ns, name, "restricted-3")
+	l := newLock(t, kubetest.ClientFor(t, controlPlane.UserConfig("restricted-3")), ns, name, "restricted-3")
 	err = l.CheckAccess(ctx)
-	if !errors.Is(err, kube.ErrMissingPermission) || !strings.Contains(err.Error(), "may not update leases") {
+	if !errors.Is(err, kubelock.ErrMissingPermission) || !strings.Contains(err.Error(), "may not update leases") {
 		t.Errorf("CheckAccess = %v, want ErrMissingPermission naming update", err)
 	}
 	_, err = l.TryAcquire(ctx)
@@ -203,7 +161,7 @@ func TestMissingUpdatePermissionIsClear(t *testing.T) {
 	t.Logf("error without update: %v", err)
 
 	// A user with no grant at all fails on its first read.
-	none := newLock(t, clientFor(t, controlPlane.UserConfig("restricted-3")), newNamespace(t), name, "restricted-3")
+	none := newLock(t, kubetest.ClientFor(t, controlPlane.UserConfig("restricted-3")), newNamespace(t), name, "restricted-3")
 	if _, err := none.Holder(ctx); !errors.Is(err, lock.ErrBackend) || !strings.Contains(err.Error(), "forbidden") {
 		t.Errorf("Holder without any grant = %v, want a forbidden lock.ErrBackend", err)
 	}

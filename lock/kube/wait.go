@@ -1,4 +1,4 @@
-package kube
+package kubelock
 
 import (
 	"context"
@@ -7,11 +7,10 @@ import (
 	"github.com/jonboulle/clockwork"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubeapi"
 )
 
 // Wait blocks until the record may differ from seen: it returns nil the
@@ -48,16 +47,9 @@ func (l *LeaseLock) Wait(ctx context.Context, seen lock.Record) error {
 		if err := w.ensureWatch(ctx, obs.resourceVersion()); err != nil {
 			return err
 		}
-		var expiry <-chan time.Time // a free record cannot expire: wait for a change
-		var timer clockwork.Timer
-		if !cur.Free() {
-			timer = l.clock.NewTimer(l.clock.Until(obs.expiresAt()))
-			expiry = timer.Chan()
-		}
+		expiry, stop := lock.ExpiryTimer(l.clock, cur, obs.expiresAt())
 		err := w.next(ctx, expiry)
-		if timer != nil {
-			timer.Stop()
-		}
+		stop()
 		if err != nil {
 			return err
 		}
@@ -91,15 +83,12 @@ func (w *leaseWaiter) ensureWatch(ctx context.Context, resourceVersion string) e
 		return nil
 	}
 	l := w.l
-	wi, err := l.leases.Watch(ctx, metav1.ListOptions{
-		FieldSelector:   fields.OneTermEqualSelector("metadata.name", l.name).String(),
-		ResourceVersion: resourceVersion,
-	})
+	wi, err := l.leases.Watch(ctx, kubeapi.One(l.name, resourceVersion))
 	switch {
 	case err == nil:
 		w.watch, w.events = wi, 0
 		return nil
-	case ctx.Err() != nil || permanentAPIError(err):
+	case ctx.Err() != nil || kubeapi.Permanent(err):
 		return l.backendError(ctx, "watch", err)
 	}
 	w.broken()
@@ -136,7 +125,7 @@ func (w *leaseWaiter) next(ctx context.Context, expiry <-chan time.Time) error {
 	case <-retry:
 		w.retry = nil
 		if _, _, err := l.read(ctx, "wait"); err != nil {
-			if ctx.Err() != nil || permanentAPIError(err) {
+			if ctx.Err() != nil || kubeapi.Permanent(err) {
 				return err
 			}
 			w.broken()
@@ -156,7 +145,7 @@ func (w *leaseWaiter) next(ctx context.Context, expiry <-chan time.Time) error {
 				return nil
 			}
 			if _, _, err := l.read(ctx, "wait"); err != nil {
-				if ctx.Err() != nil || permanentAPIError(err) {
+				if ctx.Err() != nil || kubeapi.Permanent(err) {
 					return err
 				}
 				w.broken()
@@ -177,11 +166,11 @@ func (w *leaseWaiter) next(ctx context.Context, expiry <-chan time.Time) error {
 			err := apierrors.FromObject(ev.Object)
 			w.watch.Stop()
 			w.watch = nil
-			if permanentAPIError(err) {
+			if kubeapi.Permanent(err) {
 				return l.backendError(ctx, "watch", err)
 			}
 			if _, _, err := l.read(ctx, "wait"); err != nil {
-				if ctx.Err() != nil || permanentAPIError(err) {
+				if ctx.Err() != nil || kubeapi.Permanent(err) {
 					return err
 				}
 				w.broken()

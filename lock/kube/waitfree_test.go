@@ -1,22 +1,25 @@
-package kube_test
+package kubelock_test
 
 import (
 	"testing"
 	"time"
+
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubetest"
+	"github.com/leaderkit/leaderkit/lock/locktest"
 )
 
 // Wait on a free Lease blocks until a candidate acquires it, by watch.
 func TestWaitOnFreeLeaseBlocksUntilAcquired(t *testing.T) {
-	ctx := testContext(t, time.Minute)
+	ctx := locktest.Context(t, time.Minute)
 	admin := adminClient(t)
-	name := uniqueName(t)
+	name := kubetest.UniqueName(t)
 	a := newLock(t, admin, "default", name, "a")
 	b := newLock(t, admin, "default", name, "b")
 	lease, err := a.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	release(t, lease)
+	locktest.Release(t, lease)
 	free, err := b.Holder(ctx)
 	if err != nil || !free.Free() {
 		t.Fatalf("Holder after release = %+v, %v; want free", free, err)
@@ -32,7 +35,7 @@ func TestWaitOnFreeLeaseBlocksUntilAcquired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release(t, next)
+	defer locktest.Release(t, next)
 	select {
 	case err := <-woken:
 		if err != nil {

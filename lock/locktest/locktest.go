@@ -5,7 +5,10 @@
 // exclusion among concurrent candidates, terms strictly increasing across
 // holders, release letting a waiter in before the lease could have expired,
 // loss being signalled, prompt return on cancelled contexts, and release
-// never freeing another holder's record. Each subtest uses its own lock
+// never freeing the record of another holder, nor of a later acquisition
+// by the same Lock, and [lock.Observe] delivering each
+// change in order to a reader that keeps up and only the latest to one that
+// reads late. Each subtest uses its own lock
 // name, so backends need no clean-up between them.
 //
 // The suite checks goroutines through the backend's TestMain, which should
@@ -64,6 +67,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("StaleReleaseKeepsNewHolder", s.staleReleaseKeepsNewHolder)
 	t.Run("ReleaseIsIdempotent", s.releaseIsIdempotent)
 	t.Run("CancelledContextReturnsPromptly", s.cancelledContext)
+	t.Run("ObserveSeesChangesLatestWins", s.observeSeesChanges)
 }
 
 type suite struct {
@@ -75,18 +79,7 @@ func (s *suite) name(testing.TB) string {
 }
 
 func (s *suite) ctx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*s.b.LeaseDuration+30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func release(t testing.TB, l lock.Lease) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := l.Release(ctx); err != nil {
-		t.Errorf("Release: %v", err)
-	}
+	return Context(t, 20*s.b.LeaseDuration+30*time.Second)
 }
 
 func (s *suite) acquireReportsHolderAndTerm(t *testing.T) {
@@ -108,11 +101,8 @@ func (s *suite) acquireReportsHolderAndTerm(t *testing.T) {
 	if err := lease.Err(); err != nil {
 		t.Errorf("Err() of a held lease = %v, want nil", err)
 	}
-	rec, err := a.Holder(ctx)
-	if err != nil || rec.Holder != "alpha" || rec.Term != lease.Term() {
-		t.Errorf("Holder = %+v, %v; want alpha with term %d", rec, err, lease.Term())
-	}
-	release(t, lease)
+	checkHolder(t, ctx, a, "while held", "alpha", lease.Term())
+	Release(t, lease)
 	select {
 	case <-lease.Done():
 	default:
@@ -129,12 +119,9 @@ func (s *suite) acquireReportsHolderAndTerm(t *testing.T) {
 func (s *suite) heldLockRefusesOthers(t *testing.T) {
 	ctx, name := s.ctx(t), s.name(t)
 	a, b := s.b.NewLock(t, name, "alpha"), s.b.NewLock(t, name, "beta")
-	lease, err := a.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("alpha TryAcquire: %v", err)
-	}
-	defer release(t, lease)
-	_, err = b.TryAcquire(ctx)
+	lease := MustAcquire(t, ctx, a)
+	defer Release(t, lease)
+	_, err := b.TryAcquire(ctx)
 	if !errors.Is(err, lock.ErrHeld) {
 		t.Fatalf("beta TryAcquire on a held lock = %v, want ErrHeld", err)
 	}
@@ -219,17 +206,14 @@ func (s *suite) termsIncrease(t *testing.T) {
 			t.Errorf("acquisition %d by %s: term %d, not above the previous %d", i, l.Identity(), lease.Term(), last)
 		}
 		last = lease.Term()
-		release(t, lease)
+		Release(t, lease)
 	}
 }
 
 func (s *suite) releaseWakesWaiter(t *testing.T) {
 	ctx, name := s.ctx(t), s.name(t)
 	a, b := s.b.NewLock(t, name, "alpha"), s.b.NewLock(t, name, "beta")
-	lease, err := a.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("alpha TryAcquire: %v", err)
-	}
+	lease := MustAcquire(t, ctx, a)
 	got := make(chan lock.Lease, 1)
 	failed := make(chan error, 1)
 	waiting := make(chan struct{})
@@ -249,7 +233,7 @@ func (s *suite) releaseWakesWaiter(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // let beta's watch reach the server
 	released := time.Now()
-	release(t, lease)
+	Release(t, lease)
 	select {
 	case l := <-got:
 		// A waiter that sleeps until expiry waits about LeaseDuration less
@@ -260,11 +244,20 @@ func (s *suite) releaseWakesWaiter(t *testing.T) {
 		if l.Term() <= lease.Term() {
 			t.Errorf("beta's term %d is not above alpha's %d", l.Term(), lease.Term())
 		}
-		release(t, l)
+		Release(t, l)
 	case err := <-failed:
 		t.Fatalf("beta Acquire: %v", err)
 	case <-ctx.Done():
 		t.Fatal("beta never acquired after release")
+	}
+}
+
+// checkHolder reports a test error, saying when, unless l reads the record
+// of holder with term.
+func checkHolder(t testing.TB, ctx context.Context, l lock.Lock, when, holder string, term uint64) {
+	t.Helper()
+	if rec, err := l.Holder(ctx); err != nil || rec.Holder != holder || rec.Term != term {
+		t.Errorf("%s, Holder = %+v, %v; want %s with term %d", when, rec, err, holder, term)
 	}
 }
 
@@ -277,69 +270,6 @@ func requireHolder(t testing.TB, ctx context.Context, l lock.Lock, holder string
 	}
 }
 
-func (s *suite) lossIsSignalled(t *testing.T) {
-	ctx, name := s.ctx(t), s.name(t)
-	a, b := s.b.NewLock(t, name, "alpha"), s.b.NewLock(t, name, "beta")
-	lease, err := a.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("alpha TryAcquire: %v", err)
-	}
-	s.b.Interrupt(t, name, "alpha")
-	select {
-	case <-lease.Done():
-	case <-ctx.Done():
-		t.Fatal("Done never closed after the lease was interrupted")
-	}
-	if err := lease.Err(); !errors.Is(err, lock.ErrLost) {
-		t.Errorf("Err() after interruption = %v, want ErrLost", err)
-	}
-	next, err := lock.Acquire(ctx, b)
-	if err != nil {
-		t.Fatalf("beta Acquire after alpha's loss: %v", err)
-	}
-	if next.Term() <= lease.Term() {
-		t.Errorf("beta's term %d is not above alpha's %d", next.Term(), lease.Term())
-	}
-	release(t, lease) // after loss: must not free beta's record
-	if rec, err := b.Holder(ctx); err != nil || rec.Holder != "beta" {
-		t.Errorf("after alpha's late Release, Holder = %+v, %v; want beta", rec, err)
-	}
-	release(t, next)
-}
-
-func (s *suite) staleReleaseKeepsNewHolder(t *testing.T) {
-	ctx, name := s.ctx(t), s.name(t)
-	a, b := s.b.NewLock(t, name, "alpha"), s.b.NewLock(t, name, "beta")
-	first, err := a.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("alpha TryAcquire: %v", err)
-	}
-	release(t, first)
-	second, err := b.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("beta TryAcquire: %v", err)
-	}
-	release(t, first)
-	if rec, err := a.Holder(ctx); err != nil || rec.Holder != "beta" || rec.Term != second.Term() {
-		t.Errorf("after alpha released twice, Holder = %+v, %v; want beta with term %d", rec, err, second.Term())
-	}
-	release(t, second)
-}
-
-func (s *suite) releaseIsIdempotent(t *testing.T) {
-	ctx, name := s.ctx(t), s.name(t)
-	a := s.b.NewLock(t, name, "alpha")
-	lease, err := a.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("TryAcquire: %v", err)
-	}
-	release(t, lease)
-	release(t, lease)
-	if err := lease.Err(); !errors.Is(err, lock.ErrReleased) {
-		t.Errorf("Err() after two Releases = %v, want ErrReleased", err)
-	}
-}
-
 func (s *suite) cancelledContext(t *testing.T) {
 	ctx, name := s.ctx(t), s.name(t)
 	a, b := s.b.NewLock(t, name, "alpha"), s.b.NewLock(t, name, "beta")
@@ -348,18 +278,15 @@ func (s *suite) cancelledContext(t *testing.T) {
 	if l, err := b.TryAcquire(cancelled); !errors.Is(err, context.Canceled) {
 		t.Errorf("TryAcquire with a cancelled context = %v, want context.Canceled", err)
 		if l != nil {
-			release(t, l)
+			Release(t, l)
 		}
 	}
 	if _, err := b.Holder(cancelled); !errors.Is(err, context.Canceled) {
 		t.Errorf("Holder with a cancelled context = %v, want context.Canceled", err)
 	}
 
-	lease, err := a.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("alpha TryAcquire: %v", err)
-	}
-	defer release(t, lease)
+	lease := MustAcquire(t, ctx, a)
+	defer Release(t, lease)
 	seen := lock.Record{Holder: "alpha", Term: lease.Term()}
 	if err := b.Wait(cancelled, seen); !errors.Is(err, context.Canceled) {
 		t.Errorf("Wait with a cancelled context = %v, want context.Canceled", err)
@@ -372,7 +299,7 @@ func (s *suite) cancelledContext(t *testing.T) {
 	go func() {
 		l, err := lock.Acquire(blocked, signalWaiting(b, waiting))
 		if l != nil {
-			release(t, l)
+			Release(t, l)
 		}
 		done <- err
 	}()
@@ -394,34 +321,4 @@ func (s *suite) cancelledContext(t *testing.T) {
 	if rec, err := a.Holder(ctx); err != nil || rec.Holder != "alpha" {
 		t.Errorf("after beta gave up, Holder = %+v, %v; want alpha", rec, err)
 	}
-}
-
-// signalWaiting wraps l so that entering Wait or a native Acquire closes
-// waiting (once).
-func signalWaiting(l lock.Lock, waiting chan struct{}) lock.Lock {
-	w := &signallingLock{Lock: l, signal: sync.OnceFunc(func() { close(waiting) })}
-	if a, ok := l.(lock.Acquirer); ok {
-		return &signallingAcquirer{signallingLock: w, acquirer: a}
-	}
-	return w
-}
-
-type signallingLock struct {
-	lock.Lock
-	signal func()
-}
-
-func (w *signallingLock) Wait(ctx context.Context, seen lock.Record) error {
-	w.signal()
-	return w.Lock.Wait(ctx, seen)
-}
-
-type signallingAcquirer struct {
-	*signallingLock
-	acquirer lock.Acquirer
-}
-
-func (w *signallingAcquirer) Acquire(ctx context.Context) (lock.Lease, error) {
-	w.signal()
-	return w.acquirer.Acquire(ctx)
 }

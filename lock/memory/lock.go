@@ -1,11 +1,8 @@
-package memory
+package memlock
 
 import (
 	"context"
 	"fmt"
-	"time"
-
-	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
 )
@@ -31,20 +28,14 @@ func WithTiming(t lock.Timing) Option {
 }
 
 // NewLock returns identity's handle on the lock called name. Name and
-// identity must not be empty; the timing must be valid.
+// identity must not be empty; the timing must be valid; no option may be
+// nil. It also reports a bad option of the Store's (see [NewStore]).
 func (s *Store) NewLock(name, identity string, opts ...Option) (*Lock, error) {
 	l := &Lock{store: s, name: name, identity: identity, timing: lock.DefaultTiming()}
-	for _, o := range opts {
-		o(l)
-	}
-	if name == "" {
-		return nil, fmt.Errorf("memory: %w", &lock.ConfigError{Field: "name", Value: `""`, Rule: "must not be empty"})
-	}
-	if identity == "" {
-		return nil, fmt.Errorf("memory: %w", &lock.ConfigError{Field: "identity", Value: `""`, Rule: "must not be empty"})
-	}
-	if err := l.timing.Validate(); err != nil {
-		return nil, fmt.Errorf("memory: %w", err)
+	for _, err := range []error{s.configErr, lock.ApplyOptions(l, opts), lock.CheckNameIdentity(name, identity, 0), l.timing.Validate()} {
+		if err != nil {
+			return nil, fmt.Errorf("memory: %w", err)
+		}
 	}
 	return l, nil
 }
@@ -80,7 +71,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 	s.mu.Unlock()
 
 	le := &lease{lock: l, term: term}
-	le.renewal = lock.StartRenewal(s.clock, l.timing, start, le.renew)
+	le.Renewal = lock.StartRenewal(s.clock, l.timing, start, le.renew)
 	return le, nil
 }
 
@@ -110,12 +101,7 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 			return nil
 		}
 		changed := r.changed
-		var expiry <-chan time.Time // a free record cannot expire: wait for a change
-		var timer clockwork.Timer
-		if !cur.Free() {
-			timer = s.clock.NewTimer(s.clock.Until(r.expiresAt))
-			expiry = timer.Chan()
-		}
+		expiry, stop := lock.ExpiryTimer(s.clock, cur, r.expiresAt)
 		s.mu.Unlock()
 
 		var err error
@@ -125,24 +111,21 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 		case <-ctx.Done():
 			err = lock.ContextError(ctx, "memory wait")
 		}
-		if timer != nil {
-			timer.Stop()
-		}
+		stop()
 		if err != nil {
 			return err
 		}
 	}
 }
 
+// lease is a held record; its renewal answers Done and Err.
 type lease struct {
-	lock    *Lock
-	term    uint64
-	renewal *lock.Renewal
+	*lock.Renewal
+	lock *Lock
+	term uint64
 }
 
-func (le *lease) Term() uint64          { return le.term }
-func (le *lease) Done() <-chan struct{} { return le.renewal.Done() }
-func (le *lease) Err() error            { return le.renewal.Err() }
+func (le *lease) Term() uint64 { return le.term }
 
 func (le *lease) renew(ctx context.Context) error {
 	l := le.lock
@@ -161,16 +144,28 @@ func (le *lease) renew(ctx context.Context) error {
 	return nil
 }
 
-// Release frees the record if it is still this lease's.
+// Release stops renewals and frees the record where it is still this
+// lease's, holder and term alike. It does so after a loss too: a lease
+// lost at its local deadline still holds the record by the store's clock
+// until it expires, and freeing it spares the next holder that wait; after
+// a loss it returns nil even when the store cannot be reached before ctx
+// ends. Only the first call touches the store.
 func (le *lease) Release(ctx context.Context) error {
-	if !le.renewal.Stop() {
-		return nil
-	}
+	return le.End(func(held bool) error { return le.free(ctx, held) })
+}
+
+// free frees the record once the renewals have stopped; held says whether
+// the lease was still held then.
+func (le *lease) free(ctx context.Context, held bool) error {
 	l := le.lock
-	if ctx.Err() != nil {
-		return fmt.Errorf("memory: record left to expire: %w", lock.ContextError(ctx, "memory release"))
+	err := l.store.reach(ctx, l.identity, "release")
+	if err == nil && ctx.Err() != nil {
+		err = lock.ContextError(ctx, "memory release")
 	}
-	if err := l.store.reach(ctx, l.identity, "release"); err != nil {
+	if err != nil {
+		if !held {
+			return nil
+		}
 		return fmt.Errorf("memory: record left to expire: %w", err)
 	}
 	s := l.store

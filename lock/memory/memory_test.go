@@ -1,4 +1,4 @@
-package memory_test
+package memlock_test
 
 import (
 	"context"
@@ -20,10 +20,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 var fastTiming = lock.Timing{LeaseDuration: 3 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 200 * time.Millisecond}
 
 func TestConformance(t *testing.T) {
-	store := memory.NewStore()
+	store := memlock.NewStore()
 	locktest.Run(t, locktest.Backend{
 		NewLock: func(t testing.TB, name, identity string) lock.Lock {
-			l, err := store.NewLock(name, identity, memory.WithTiming(fastTiming))
+			l, err := store.NewLock(name, identity, memlock.WithTiming(fastTiming))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -34,7 +34,7 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func mustLock(t *testing.T, s *memory.Store, name, id string) *memory.Lock {
+func mustLock(t *testing.T, s *memlock.Store, name, id string) *memlock.Lock {
 	t.Helper()
 	l, err := s.NewLock(name, id)
 	if err != nil {
@@ -48,7 +48,7 @@ func mustLock(t *testing.T, s *memory.Store, name, id string) *memory.Lock {
 func TestCutOffLeaderStopsBeforeTakeover(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := t.Context()
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		a, b := mustLock(t, store, "job", "a"), mustLock(t, store, "job", "b")
 		start := time.Now()
 		lease, err := a.TryAcquire(ctx)
@@ -94,7 +94,7 @@ func TestCutOffLeaderStopsBeforeTakeover(t *testing.T) {
 func TestWaitWakesAtExpiry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := t.Context()
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		a, b := mustLock(t, store, "job", "a"), mustLock(t, store, "job", "b")
 		store.Cut("a")
 		short, cancel := context.WithTimeout(ctx, time.Second)
@@ -130,7 +130,7 @@ func TestFakeClockDrivesRenewalAndExpiry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := t.Context()
 		clock := clockwork.NewFakeClock()
-		store := memory.NewStore(memory.WithClock(clock))
+		store := memlock.NewStore(memlock.WithClock(clock))
 		a := mustLock(t, store, "job", "a")
 		lease, err := a.TryAcquire(ctx)
 		if err != nil {
@@ -152,7 +152,7 @@ func TestFakeClockDrivesRenewalAndExpiry(t *testing.T) {
 }
 
 func TestInvalidConfigurationIsRefused(t *testing.T) {
-	store := memory.NewStore()
+	store := memlock.NewStore()
 	tests := []struct {
 		name, id string
 		timing   lock.Timing
@@ -168,7 +168,7 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"job", "a", lock.Timing{LeaseDuration: 10 * time.Second, RenewDeadline: 2 * time.Second}, "RetryPeriod", "RetryPeriod 0s must be greater than zero"},
 	}
 	for _, tt := range tests {
-		_, err := store.NewLock(tt.name, tt.id, memory.WithTiming(tt.timing))
+		_, err := store.NewLock(tt.name, tt.id, memlock.WithTiming(tt.timing))
 		var ce *lock.ConfigError
 		if !errors.As(err, &ce) || ce.Field != tt.field || !errors.Is(err, lock.ErrInvalidConfig) {
 			t.Errorf("NewLock(%q, %q, %+v) = %v, want a ConfigError on %s", tt.name, tt.id, tt.timing, err, tt.field)
@@ -182,7 +182,7 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 
 func TestCancelledReleaseLeavesRecordToExpire(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		a := mustLock(t, store, "job", "a")
 		lease, err := a.TryAcquire(t.Context())
 		if err != nil {
@@ -208,7 +208,7 @@ func TestCancelledReleaseLeavesRecordToExpire(t *testing.T) {
 // Wait on a free lock blocks until someone acquires it.
 func TestWaitOnFreeLockBlocksUntilAcquired(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := memory.NewStore()
+		store := memlock.NewStore()
 		a, b := mustLock(t, store, "job", "a"), mustLock(t, store, "job", "b")
 		woken := make(chan time.Time, 1)
 		go func() {
@@ -234,6 +234,35 @@ func TestWaitOnFreeLockBlocksUntilAcquired(t *testing.T) {
 		}
 		if err := lease.Release(t.Context()); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// A lease lost at its local deadline, cut off from the store, still holds
+// the record by the store's clock; its Release, once the store can be
+// reached, frees the record at once instead of leaving it to expire.
+func TestReleaseAfterLossFreesRecord(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		store := memlock.NewStore()
+		lease, err := mustLock(t, store, "job", "a").TryAcquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.Cut("a")
+		<-lease.Done() // at the local deadline, 10 s
+		if !errors.Is(lease.Err(), lock.ErrLost) {
+			t.Fatalf("Err = %v, want ErrLost", lease.Err())
+		}
+		if rec := store.Record("job"); rec.Holder != "a" {
+			t.Fatalf("record after a's loss = %+v; want a's until it expires at 15 s", rec)
+		}
+		store.Heal("a")
+		if err := lease.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if rec := store.Record("job"); rec != (lock.Record{Term: lease.Term()}) {
+			t.Errorf("record after a's Release = %+v; want free with term %d", rec, lease.Term())
 		}
 	})
 }

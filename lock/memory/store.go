@@ -1,4 +1,4 @@
-package memory
+package memlock
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 // Store holds the records of in-process locks. Its zero value is not usable;
 // make one with [NewStore]. A Store is safe for concurrent use.
 type Store struct {
-	clock clockwork.Clock
+	clock       clockwork.Clock
+	interceptor Interceptor
+	configErr   error // a bad StoreOption, returned by every NewLock
 
 	mu      sync.Mutex
 	records map[string]*record
@@ -31,25 +33,46 @@ type record struct {
 type StoreOption func(*Store)
 
 // WithClock sets the clock the store and its locks read time from. The
-// default, also used when c is nil, is the real clock. Tests pass a
-// clockwork.FakeClock.
+// default is the real clock; tests pass a clockwork.FakeClock. It must not
+// be nil: a Store made with a nil clock refuses every [Store.NewLock].
 func WithClock(c clockwork.Clock) StoreOption {
 	return func(s *Store) {
-		if c != nil {
-			s.clock = c
+		if c == nil {
+			s.configErr = &lock.ConfigError{Field: "WithClock", Value: "nil", Rule: "must not be nil"}
+			return
 		}
+		s.clock = c
 	}
 }
 
-// NewStore returns an empty Store.
+// Interceptor is a function through which every call a [Lock] or its lease
+// makes to the store passes first, on the caller's goroutine: op is
+// "acquire", "holder", "wait", "renew" or "release", and identity the
+// candidate making the call. It may block, to delay the call (a slow or
+// paused process, a slow network), and must then honour ctx. A non-nil
+// error fails the call as a backend failure would: the caller gets a
+// *lock.BackendError wrapping it, or a context error if ctx has ended.
+// It is called concurrently from every candidate's goroutines.
+type Interceptor func(ctx context.Context, identity, op string) error
+
+// WithInterceptor sets the store's [Interceptor], for fault-injection
+// harnesses that need more than [Store.Cut]: latency, failures, a frozen
+// process. It applies after a cut, if any. Default: none.
+func WithInterceptor(f Interceptor) StoreOption {
+	return func(s *Store) { s.interceptor = f }
+}
+
+// NewStore returns an empty Store. A bad option (a nil one, or
+// WithClock(nil)) is reported by every [Store.NewLock] of the Store, as a
+// *lock.ConfigError naming it: NewStore itself cannot fail.
 func NewStore(opts ...StoreOption) *Store {
 	s := &Store{
 		clock:   clockwork.NewRealClock(),
 		records: map[string]*record{},
 		cut:     map[string]chan struct{}{},
 	}
-	for _, o := range opts {
-		o(s)
+	if err := lock.ApplyOptions(s, opts); err != nil {
+		s.configErr = err
 	}
 	return s
 }
@@ -98,14 +121,15 @@ func (s *Store) Record(name string) lock.Record {
 	return s.viewLocked(s.recordLocked(name))
 }
 
-// reach blocks while identity is cut off, until ctx ends.
+// reach blocks while identity is cut off, until ctx ends, then passes the
+// call through the interceptor, if any.
 func (s *Store) reach(ctx context.Context, identity, op string) error {
 	for {
 		s.mu.Lock()
 		ch, cut := s.cut[identity]
 		s.mu.Unlock()
 		if !cut {
-			return nil
+			return s.intercept(ctx, identity, op)
 		}
 		select {
 		case <-ch:
@@ -113,6 +137,19 @@ func (s *Store) reach(ctx context.Context, identity, op string) error {
 			return lock.ContextError(ctx, "memory "+op)
 		}
 	}
+}
+
+func (s *Store) intercept(ctx context.Context, identity, op string) error {
+	if s.interceptor == nil {
+		return nil
+	}
+	if err := s.interceptor(ctx, identity, op); err != nil {
+		if ctx.Err() != nil {
+			return lock.ContextError(ctx, "memory "+op)
+		}
+		return &lock.BackendError{Backend: "memory", Op: op, Err: err}
+	}
+	return nil
 }
 
 func (s *Store) recordLocked(name string) *record {

@@ -2,8 +2,9 @@ package mysqllock
 
 import (
 	"database/sql"
-	"fmt"
 	"sync"
+
+	"github.com/leaderkit/leaderkit/lock/internal/sqllock"
 )
 
 // A Client makes the [Lock] handles of one process on one database, and
@@ -19,35 +20,35 @@ import (
 // concurrent use.
 type Client struct {
 	db       *sql.DB
-	defaults config
+	defaults sqllock.Config
 
 	mu      sync.Mutex
-	wakeups map[wakeKey]*wakeup // locks with waiters, by table and name
+	waiters map[wakeKey]map[*waiter]struct{} // locks with waiters, by table and name
 }
 
 // wakeKey names a lock of a Client.
 type wakeKey struct{ table, name string }
 
-// A wakeup is closed at the next release or acquisition of a lock, for the
-// waiters subscribed to it.
-type wakeup struct {
-	ch      chan struct{}
-	waiters int
+// A waiter is one waiting Lock's subscription to the Client's wake-ups of a
+// lock, sent at its every release or acquisition through the Client.
+type waiter struct {
+	client *Client
+	key    wakeKey
+	ch     chan struct{} // receives (buffered) at a wake-up
 }
+
+var _ sqllock.Subscription = (*waiter)(nil)
 
 // NewClient returns a Client on db. It does no I/O. The options set the
 // defaults of the Locks it makes ([WithTable], [WithTiming], [WithClock]);
 // the options given to [Client.NewLock] apply on top of them. Invalid input
 // yields a *lock.ConfigError naming the field.
 func NewClient(db *sql.DB, opts ...Option) (*Client, error) {
-	c := defaultConfig()
-	for _, o := range opts {
-		o(&c)
+	c, err := sqllock.ClientDefaults(backend(), db == nil, opts)
+	if err != nil {
+		return nil, err
 	}
-	if err := c.validateClient(db); err != nil {
-		return nil, fmt.Errorf("mysqllock: %w", err)
-	}
-	return &Client{db: db, defaults: c, wakeups: map[wakeKey]*wakeup{}}, nil
+	return &Client{db: db, defaults: c, waiters: map[wakeKey]map[*waiter]struct{}{}}, nil
 }
 
 // NewLock returns identity's handle on the lock called name, stored in the
@@ -60,14 +61,13 @@ func NewClient(db *sql.DB, opts ...Option) (*Client, error) {
 // A release or acquisition through a Lock of this Client wakes the waiters
 // of the same lock (same table and name) among the Client's Locks at once.
 func (c *Client) NewLock(name, identity string, opts ...Option) (*Lock, error) {
-	cfg := c.defaults
-	for _, o := range opts {
-		o(&cfg)
+	l, err := sqllock.NewLock(backend(), c.defaults, opts, name, identity, func(table string) sqllock.Store {
+		return &store{client: c, table: table, q: newQueries(table)}
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := cfg.validateLock(name, identity); err != nil {
-		return nil, fmt.Errorf("mysqllock: %w", err)
-	}
-	return &Lock{client: c, name: name, identity: identity, table: cfg.table, timing: cfg.timing, clock: cfg.clock, q: newQueries(cfg.table)}, nil
+	return &Lock{l: l}, nil
 }
 
 // New returns identity's handle on the lock called name, stored in db: it
@@ -85,41 +85,50 @@ func New(db *sql.DB, name, identity string, opts ...Option) (*Lock, error) {
 	return c.NewLock(name, identity, opts...)
 }
 
-// subscribe returns the wake-up of a lock, to be closed at its next release
-// or acquisition through this Client. The caller must call unsubscribe.
-func (c *Client) subscribe(table, name string) *wakeup {
+// subscribe returns a subscription to the wake-ups of a lock through this
+// Client. The caller must close it.
+func (c *Client) subscribe(table, name string) *waiter {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := wakeKey{table, name}
-	w, ok := c.wakeups[k]
+	w := &waiter{client: c, key: wakeKey{table, name}, ch: make(chan struct{}, 1)}
+	set, ok := c.waiters[w.key]
 	if !ok {
-		w = &wakeup{ch: make(chan struct{})}
-		c.wakeups[k] = w
+		set = map[*waiter]struct{}{}
+		c.waiters[w.key] = set
 	}
-	w.waiters++
+	set[w] = struct{}{}
 	return w
-}
-
-// unsubscribe ends a subscription; the last one forgets the wake-up.
-func (c *Client) unsubscribe(table, name string, w *wakeup) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := wakeKey{table, name}
-	if c.wakeups[k] != w { // already woken, and forgotten
-		return
-	}
-	if w.waiters--; w.waiters == 0 {
-		delete(c.wakeups, k)
-	}
 }
 
 // wake wakes the waiters of a lock among the Client's Locks.
 func (c *Client) wake(table, name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := wakeKey{table, name}
-	if w, ok := c.wakeups[k]; ok {
-		close(w.ch)
-		delete(c.wakeups, k)
+	for w := range c.waiters[wakeKey{table, name}] {
+		select {
+		case w.ch <- struct{}{}:
+		default: // already pending
+		}
+	}
+}
+
+// Notified receives, buffered, at a wake-up.
+func (w *waiter) Notified() <-chan struct{} { return w.ch }
+
+// Failed returns nil: wake-ups within a Client never fail.
+func (w *waiter) Failed() <-chan struct{} { return nil }
+
+// Err returns nil: wake-ups within a Client never fail.
+func (w *waiter) Err() error { return nil }
+
+// Close ends the subscription; the last one of a lock forgets the lock.
+func (w *waiter) Close() {
+	c := w.client
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	set := c.waiters[w.key]
+	delete(set, w)
+	if len(set) == 0 {
+		delete(c.waiters, w.key)
 	}
 }

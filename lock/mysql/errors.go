@@ -1,27 +1,30 @@
 package mysqllock
 
 import (
-	"context"
 	"errors"
-	"fmt"
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/internal/sqllock"
 )
 
 // erNoSuchTable is MySQL's error number for a missing table.
 const erNoSuchTable = 1146
 
-// opError returns the error of a failed operation: one wrapping
-// context.Cause(ctx) when ctx has ended, else a *lock.BackendError.
-func opError(ctx context.Context, op string, err error) error {
-	if ctx.Err() != nil {
-		return lock.ContextError(ctx, "mysql "+op)
+// backend describes this backend to the SQL lock core.
+func backend() *sqllock.Backend {
+	return &sqllock.Backend{
+		Name:         "mysql",
+		Package:      "mysqllock",
+		Handle:       "db",
+		MaxTableLen:  64, // MySQL's limit for identifiers
+		MissingTable: missingTable,
+		Polls:        true, // MySQL cannot notify clients of changes
 	}
+}
+
+// missingTable reports whether err is MySQL's "table doesn't exist".
+func missingTable(err error) bool {
 	var me *mysql.MySQLError
-	if errors.As(err, &me) && me.Number == erNoSuchTable {
-		err = fmt.Errorf("%w (create it with mysqllock.CreateTable)", err)
-	}
-	return &lock.BackendError{Backend: "mysql", Op: op, Err: err}
+	return errors.As(err, &me) && me.Number == erNoSuchTable
 }

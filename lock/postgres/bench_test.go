@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/internal/sqllock/sqltest"
 	pglock "github.com/leaderkit/leaderkit/lock/postgres"
 )
 
@@ -19,66 +18,17 @@ import (
 // release's notification. The two candidates use separate pools, as separate
 // processes would. It reports the median and 99th percentile.
 func BenchmarkHandover(b *testing.B) {
-	ctx := context.Background()
 	name := fmt.Sprintf("bench-handover-%d", rand.IntN(1_000_000))
-	var locks [2]*pglock.Lock
+	var locks [2]lock.Lock
 	for i := range locks {
-		p, err := pgxpool.New(ctx, server.DSN())
+		p, err := pgxpool.New(context.Background(), server.DSN())
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer p.Close()
-		if locks[i], err = pglock.New(p, name, fmt.Sprintf("candidate-%d", i), pglock.WithTiming(slowRetry)); err != nil {
+		if locks[i], err = pglock.New(p, name, fmt.Sprintf("candidate-%d", i), pglock.WithTiming(sqltest.SlowRetry())); err != nil {
 			b.Fatal(err)
 		}
 	}
-	held, err := locks[0].TryAcquire(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	latencies := benchHandovers(b, held, locks[:])
-	report(b, latencies)
-}
-
-func benchHandovers(b *testing.B, held lock.Lease, locks []*pglock.Lock) []time.Duration {
-	ctx := context.Background()
-	latencies := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		next := locks[(i+1)%2]
-		got := make(chan lock.Lease, 1)
-		go func() {
-			l, err := lock.Acquire(ctx, next)
-			if err != nil {
-				b.Error(err)
-			}
-			got <- l
-		}()
-		b.StopTimer()
-		time.Sleep(20 * time.Millisecond) // let the candidate find the lock held and wait
-		b.StartTimer()
-		start := time.Now()
-		if err := held.Release(ctx); err != nil {
-			b.Fatal(err)
-		}
-		held = <-got
-		if held == nil {
-			b.FailNow()
-		}
-		latencies = append(latencies, time.Since(start))
-	}
-	b.StopTimer()
-	if err := held.Release(ctx); err != nil {
-		b.Fatal(err)
-	}
-	return latencies
-}
-
-func report(b *testing.B, latencies []time.Duration) {
-	slices.Sort(latencies)
-	at := func(q float64) float64 {
-		return float64(latencies[int(q*float64(len(latencies)-1))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(at(0.50), "p50-ms")
-	b.ReportMetric(at(0.99), "p99-ms")
+	sqltest.BenchmarkHandover(b, locks)
 }

@@ -1,10 +1,11 @@
 package pglock
 
 import (
-	"fmt"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/leaderkit/leaderkit/lock/internal/sqllock"
 )
 
 // A Client makes the [Lock] handles of one process on one pool, and holds
@@ -21,7 +22,7 @@ import (
 // the caller's to close. A Client is safe for concurrent use.
 type Client struct {
 	pool     *pgxpool.Pool
-	defaults config
+	defaults sqllock.Config
 
 	mu        sync.Mutex
 	listeners map[string]*listener // running, by channel
@@ -35,12 +36,9 @@ type Client struct {
 // The pool must connect to PostgreSQL directly or through a pooler in
 // session mode: waiting holds one of its connections in LISTEN.
 func NewClient(pool *pgxpool.Pool, opts ...Option) (*Client, error) {
-	c := defaultConfig()
-	for _, o := range opts {
-		o(&c)
-	}
-	if err := c.validateClient(pool); err != nil {
-		return nil, fmt.Errorf("pglock: %w", err)
+	c, err := sqllock.ClientDefaults(backend(), pool == nil, opts)
+	if err != nil {
+		return nil, err
 	}
 	return &Client{pool: pool, defaults: c, listeners: map[string]*listener{}}, nil
 }
@@ -51,14 +49,13 @@ func NewClient(pool *pgxpool.Pool, opts ...Option) (*Client, error) {
 // non-empty valid UTF-8 of at most [MaxNameLen] bytes without NUL. Invalid
 // input yields a *lock.ConfigError naming the field.
 func (c *Client) NewLock(name, identity string, opts ...Option) (*Lock, error) {
-	cfg := c.defaults
-	for _, o := range opts {
-		o(&cfg)
+	l, err := sqllock.NewLock(backend(), c.defaults, opts, name, identity, func(table string) sqllock.Store {
+		return &store{client: c, q: newQueries(table)}
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := cfg.validateLock(name, identity); err != nil {
-		return nil, fmt.Errorf("pglock: %w", err)
-	}
-	return &Lock{client: c, name: name, identity: identity, table: cfg.table, timing: cfg.timing, clock: cfg.clock, q: newQueries(cfg.table)}, nil
+	return &Lock{l: l}, nil
 }
 
 // New returns identity's handle on the lock called name, stored through

@@ -1,27 +1,31 @@
 package pglock
 
 import (
-	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/internal/sqllock"
 )
 
 // undefinedTable is PostgreSQL's SQLSTATE for a missing table.
 const undefinedTable = "42P01"
 
-// opError returns the error of a failed operation: one wrapping
-// context.Cause(ctx) when ctx has ended, else a *lock.BackendError.
-func opError(ctx context.Context, op string, err error) error {
-	if ctx.Err() != nil {
-		return lock.ContextError(ctx, "postgres "+op)
+// backend describes this backend to the SQL lock core.
+func backend() *sqllock.Backend {
+	return &sqllock.Backend{
+		Name:    "postgres",
+		Package: "pglock",
+		Handle:  "pool",
+		// The notification channel, channelPrefix + table, must stay within
+		// PostgreSQL's 63-byte limit for identifiers.
+		MaxTableLen:  63 - len(channelPrefix),
+		MissingTable: missingTable,
 	}
+}
+
+// missingTable reports whether err is PostgreSQL's undefined_table.
+func missingTable(err error) bool {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == undefinedTable {
-		err = fmt.Errorf("%w (create it with pglock.CreateTable)", err)
-	}
-	return &lock.BackendError{Backend: "postgres", Op: op, Err: err}
+	return errors.As(err, &pe) && pe.Code == undefinedTable
 }

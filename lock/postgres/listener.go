@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/leaderkit/leaderkit/lock/internal/sqllock"
 )
 
 // listenerCleanupTimeout bounds the UNLISTEN that readies a listening
@@ -39,10 +41,21 @@ type subscription struct {
 	notified chan struct{} // receives (buffered) when the lock changed
 }
 
+var _ sqllock.Subscription = (*subscription)(nil)
+
+// Notified receives, buffered, at a notification about the lock.
+func (s *subscription) Notified() <-chan struct{} { return s.notified }
+
+// Failed is closed when the listener fails; Err then says why.
+func (s *subscription) Failed() <-chan struct{} { return s.l.dead }
+
+// Err returns why the listener failed, once Failed is closed.
+func (s *subscription) Err() error { return s.l.err }
+
 // subscribe registers interest in notifications about name on the channel
 // of q's table and returns once the listener's LISTEN is in effect, so that
 // every change committed after it returns is notified. The caller must call
-// close.
+// Close.
 func (c *Client) subscribe(ctx context.Context, q queries, name string) (*subscription, error) {
 	c.mu.Lock()
 	l, ok := c.listeners[q.channel]
@@ -71,16 +84,17 @@ func (c *Client) subscribe(ctx context.Context, q queries, name string) (*subscr
 	case <-l.ready:
 		return s, nil
 	case <-l.dead:
-		s.close()
+		s.Close()
 		return nil, l.err
 	case <-ctx.Done():
-		s.close()
+		s.Close()
 		return nil, ctx.Err()
 	}
 }
 
-// close ends the subscription; the last one stops the listener.
-func (s *subscription) close() {
+// Close ends the subscription; the last one stops the listener. It is
+// idempotent.
+func (s *subscription) Close() {
 	l := s.l
 	l.client.mu.Lock()
 	defer l.client.mu.Unlock()

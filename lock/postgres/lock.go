@@ -2,110 +2,61 @@ package pglock
 
 import (
 	"context"
-	"errors"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/internal/sqllock"
 )
 
 // Lock is one candidate's handle on one named lock, a row of a table in a
 // PostgreSQL database, made by [Client.NewLock] or [New]. It implements
 // [lock.Lock] and is safe for concurrent use.
 type Lock struct {
-	client   *Client
-	name     string
-	identity string
-	table    string
-	timing   lock.Timing
-	clock    clockwork.Clock
-	q        queries
+	l *sqllock.Lock
 }
 
 var _ lock.Lock = (*Lock)(nil)
 
-// acquireAttempts bounds TryAcquire's retries when an acquisition fails but
-// the row read right after it is free: a holder released in between.
-const acquireAttempts = 3
-
 // Identity returns the candidate identity.
-func (l *Lock) Identity() string { return l.identity }
+func (l *Lock) Identity() string { return l.l.Identity() }
 
 // Name returns the lock's name.
-func (l *Lock) Name() string { return l.name }
+func (l *Lock) Name() string { return l.l.Name() }
 
-// Table returns the table that holds the lock's row.
-func (l *Lock) Table() string { return l.table }
+// Table returns the table that holds the lock's row; its notification
+// channel is leaderkit_<table>.
+func (l *Lock) Table() string { return l.l.Table() }
 
-// TryAcquire takes the lock in one statement if its row is missing, free,
-// expired by the server's clock, or held by this same identity: it raises the
-// term by one and notifies waiters in the same transaction. Otherwise it
-// returns a *lock.HeldError with the row it saw. It never waits for a holder.
-func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
-	if ctx.Err() != nil {
-		return nil, lock.ContextError(ctx, "postgres acquire")
-	}
-	var seen lock.Record
-	for range acquireAttempts {
-		start := l.clock.Now()
-		var term int64
-		err := l.client.pool.QueryRow(ctx, l.q.acquire, l.name, l.identity, l.timing.LeaseDuration.Microseconds(), l.q.channel).Scan(&term, nil)
-		if err == nil {
-			le := &lease{lock: l, term: uint64(term)}
-			le.renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew)
-			return le, nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return nil, opError(ctx, "acquire", err)
-		}
-		if seen, _, err = l.read(ctx, l.client.pool); err != nil {
-			return nil, opError(ctx, "acquire", err)
-		}
-		if !seen.Free() && seen.Holder != l.identity {
-			break
-		}
-		// Freed (or expired) between the two statements: try again.
-	}
-	return nil, &lock.HeldError{Record: seen}
-}
+// TryAcquire takes the lock in one short transaction if its row is missing,
+// free, expired by the server's clock, or held by this same identity, with
+// a term above any handed out before in the table, and notifies waiters in
+// the same transaction. Otherwise it returns a *lock.HeldError with the row
+// it saw, or, for a row deleted under a holder this Lock saw, with that
+// holder until its lease has ended (see [Lock.Holder]). It never waits for
+// a holder.
+func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) { return l.l.TryAcquire(ctx) }
 
-// Holder reads the lock's row. A row whose lease has expired by the
-// server's clock is reported free with its last term; a missing row is the
-// zero Record.
-func (l *Lock) Holder(ctx context.Context) (lock.Record, error) {
-	if ctx.Err() != nil {
-		return lock.Record{}, lock.ContextError(ctx, "postgres holder")
-	}
-	rec, _, err := l.read(ctx, l.client.pool)
-	if err != nil {
-		return lock.Record{}, opError(ctx, "holder", err)
-	}
-	return rec, nil
-}
+// Holder reads the lock's row. A row whose lease has expired by the server's
+// clock_timestamp() is reported free with its last term; a missing row is
+// the zero Record, except that a row deleted after this Lock saw another
+// candidate hold it is reported as that holder's until the holder's lease
+// has ended by this Lock's observation: the first read that found it gone
+// plus the lease's length.
+func (l *Lock) Holder(ctx context.Context) (lock.Record, error) { return l.l.Holder(ctx) }
 
-// querier is a pool or a connection.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-// read returns the record and, when it is held, the time its lease has
-// left by the server's clock.
-func (l *Lock) read(ctx context.Context, q querier) (lock.Record, time.Duration, error) {
-	var (
-		holder    string
-		term      int64
-		remaining int64
-	)
-	err := q.QueryRow(ctx, l.q.read, l.name).Scan(&holder, &term, &remaining)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return lock.Record{}, 0, nil
-	case err != nil:
-		return lock.Record{}, 0, err
-	case holder == "" || remaining <= 0:
-		return lock.Record{Term: uint64(term)}, 0, nil
-	}
-	return lock.Record{Holder: holder, Term: uint64(term)}, time.Duration(remaining) * time.Microsecond, nil
-}
+// Wait blocks until the lock's row differs from seen or its lease has
+// expired by the server's clock, and returns nil then. It does not poll: it
+// makes sure a connection of the pool LISTENs on the table's channel, reads
+// the row (with the lease time left, computed by the server), and waits for
+// a notification about this lock (sent by every release and acquisition) or
+// for the expiry instant, its own observation plus the time left.
+//
+// All the waiters among the Locks of one [Client] on one table share one
+// listening connection, taken from the pool by the first of them and
+// returned, no longer listening, when the last one returns.
+//
+// Writers other than this package that change rows should notify the
+// channel too (pg_notify('leaderkit_<table>', name)); otherwise waiters see
+// their changes only at the lease's expiry.
+//
+// When ctx ends first it returns an error wrapping context.Cause(ctx).
+func (l *Lock) Wait(ctx context.Context, seen lock.Record) error { return l.l.Wait(ctx, seen) }

@@ -22,9 +22,13 @@ type attempt struct {
 // TryAcquire joins the queue and takes the lock if this candidate's znode
 // is the lowest; otherwise it deletes its znode at once and returns a
 // *lock.HeldError with the holder's record. It never waits for another
-// holder. A lowest znode that holds this same identity (a lease this
-// candidate held before, for example in a process that has restarted) is
-// deleted and the lock taken over with a new term. If ctx ends, TryAcquire
+// holder. A lowest znode of this Lock's own session (an earlier
+// acquisition of this Lock, still held or lost in doubt) is taken over
+// with a new term, after its lease has ended. A lowest znode of any other
+// session is another holder's even when it holds this identity (a previous
+// process of this candidate whose session has not expired yet, another
+// client given the same identity): it is never deleted, and TryAcquire
+// returns a *lock.HeldError naming this identity. If ctx ends, TryAcquire
 // returns an error wrapping context.Cause(ctx) and whatever it had created
 // is deleted in the background.
 func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
@@ -63,7 +67,8 @@ func (l *Lock) try(c *zk.Conn, token string) (attempt, error) {
 // Acquire blocks until this candidate holds the lock or ctx ends. It joins
 // the queue once and then watches only its predecessor in the queue, so
 // that a release or loss wakes only the next candidate and no herd. A
-// lowest znode holding this same identity is taken over as in TryAcquire.
+// lowest znode of this Lock's own session is taken over as in TryAcquire;
+// one of another session is waited on whatever identity it holds.
 // If ctx ends, Acquire returns an error wrapping context.Cause(ctx) and its
 // znode is deleted in the background. If its znode vanishes while it waits
 // (the session expired), Acquire returns a *lock.BackendError; retrying is
@@ -102,7 +107,7 @@ func (l *Lock) Acquire(ctx context.Context) (lock.Lease, error) {
 
 // step looks at the queue once on behalf of the znode at p. When p is the
 // lowest, it leaves a watch on p and reports the lock won. Otherwise it
-// takes over a lowest znode of this same identity, and then either, for
+// takes over a lowest znode of this Lock's own session, and then either, for
 // TryAcquire (try set), reports the holder, or leaves a watch on p's
 // predecessor.
 func (l *Lock) step(c *zk.Conn, p string, try bool) (attempt, error) {

@@ -57,6 +57,44 @@ func (l *Lock) session() (zk.State, <-chan struct{}) {
 	return l.state, l.changed
 }
 
+// track records a lease that has just been won, so that Close can end it
+// before the session. It reports false once the Lock is closed.
+func (l *Lock) track(le *lease) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	if l.leases == nil {
+		l.leases = map[*lease]struct{}{}
+	}
+	l.leases[le] = struct{}{}
+	return true
+}
+
+// untrack forgets a lease that has ended.
+func (l *Lock) untrack(le *lease) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.leases, le)
+}
+
+// endLeaseAt ends the lease of this Lock whose znode is at path, if one is
+// held, with err.
+func (l *Lock) endLeaseAt(path string, err error) {
+	l.mu.Lock()
+	var found *lease
+	for le := range l.leases {
+		if le.path == path {
+			found = le
+		}
+	}
+	l.mu.Unlock()
+	if found != nil {
+		found.end(err)
+	}
+}
+
 // spawn runs f on a goroutine that Close waits for. It does nothing and
 // returns false once the Lock is closed (closing the session deletes the
 // Lock's znodes, which leaves nothing to clean up).

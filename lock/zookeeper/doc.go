@@ -40,17 +40,32 @@
 // znodes are deleted, which hands the lock to the next candidate.
 //
 // A lease ends (Done closes, Err matches lock.ErrLost) when its znode is
-// deleted or rewritten, when its session expires or the Lock is closed,
-// and when it is in doubt: when the holder has heard nothing from any
-// server for two thirds of the session timeout the server granted, judged
-// by the holder's monotonic clock from the last bytes it read (the client
-// pings every third of the timeout). The server expires the session no
-// earlier than the whole timeout after it last heard from the client, and
-// it heard from the client at most one round trip before the holder's last
-// read; so the holder stops acting before anyone else can take over as long
-// as a round trip is shorter than the remaining third of the timeout. A lease ended in doubt whose session survives (the connection
-// comes back in time) has its znode deleted as soon as the session is
-// reachable, so that the queue moves on.
+// deleted or rewritten, when its session expires or the Lock is closed
+// (Close ends the lease before it closes the session), and when it is in
+// doubt: two thirds of the session timeout the server granted after the
+// send of the latest request or ping that a server answered, judged by the
+// holder's monotonic clock ([WithClock]; the client pings every third of
+// the timeout). The server renews a session's timeout when it receives one
+// of its requests, so it expires the session no earlier than the whole
+// timeout after that send: the holder stops acting a third of the timeout
+// before anyone else can take over, however late the answer arrives.
+// Answers are credited with the time their request was sent, never with
+// the time they arrive, and watch notifications, which answer nothing, are
+// not credited at all. A lease ended in doubt whose session survives (the
+// connection comes back in time) has its znode deleted as soon as the
+// session is reachable, so that the queue moves on.
+//
+// # Same identity
+//
+// A Lock holds at most one lease at a time: a new acquisition through the
+// same Lock takes over a lowest znode of the Lock's own session (an
+// earlier acquisition, still held or lost in doubt), ending that lease
+// before deleting its znode. A znode of another session is another
+// holder's whatever identity it holds: since ZooKeeper deletes ephemeral
+// znodes with their session, it belongs to a live session, and it is never
+// deleted. A process restarted under the same identity, with a new
+// session, therefore waits until the server expires its previous session
+// (at most the session timeout) or that session is closed.
 //
 // # Guarantees
 //

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/go-zookeeper/zk"
 
@@ -13,20 +12,18 @@ import (
 )
 
 // lease is a held lock: the lowest znode of the queue, watched by a monitor
-// goroutine until it is released or lost.
+// goroutine until it is released or lost. The embedded Ending answers Done
+// and Err; the lease ends through end, which also untracks it.
 type lease struct {
+	lock.Ending
 	l       *Lock
 	path    string
 	version int32
 	term    uint64
 
-	done     chan struct{} // closed when the lease ends
 	stop     chan struct{} // closed by Release to end the monitor
 	exited   chan struct{} // closed when the monitor has returned
 	stopOnce sync.Once
-
-	mu  sync.Mutex
-	err error
 }
 
 // startLease returns the lease won by attempt a and starts its monitor.
@@ -36,11 +33,10 @@ func (l *Lock) startLease(a attempt) *lease {
 		path:    a.path,
 		version: a.version,
 		term:    a.term,
-		done:    make(chan struct{}),
 		stop:    make(chan struct{}),
 		exited:  make(chan struct{}),
 	}
-	if !l.spawn(func() { le.monitor(a.watch) }) {
+	if !l.track(le) || !l.spawn(func() { le.monitor(a.watch) }) {
 		close(le.exited)
 		le.end(lock.Lost("lock closed"))
 	}
@@ -50,38 +46,27 @@ func (l *Lock) startLease(a attempt) *lease {
 // Term returns the creation zxid of the lease's znode.
 func (le *lease) Term() uint64 { return le.term }
 
-// Done returns a channel closed when the lease ends.
-func (le *lease) Done() <-chan struct{} { return le.done }
-
-// Err returns nil while the lease is held, then why it ended.
-func (le *lease) Err() error {
-	le.mu.Lock()
-	defer le.mu.Unlock()
-	return le.err
-}
-
-// end ends the lease with err and reports whether it was still held.
+// end ends the lease with err, and the Lock's tracking of it, and reports
+// whether it was still held.
 func (le *lease) end(err error) bool {
-	le.mu.Lock()
-	defer le.mu.Unlock()
-	if le.err != nil {
+	if !le.End(err) {
 		return false
 	}
-	le.err = err
-	close(le.done)
+	le.l.untrack(le)
 	return true
 }
 
 // monitor ends the lease when its znode is deleted or changed, when the
-// session ends, or when the holder has heard nothing from the server for
-// two thirds of the session timeout (in doubt: the server may be about to
-// expire the session, and another candidate to take over). The check is a
-// local timer against the time of the last bytes read from the server; the
-// client's pings bring such bytes every third of the session timeout.
+// session ends, or when the holder has had no proof for two thirds of the
+// session timeout that the server heard from its session (in doubt: the
+// server may be about to expire the session, and another candidate to take
+// over). The check is a local timer against the send time of the latest
+// request or ping that the server answered; the client pings every third of
+// the session timeout.
 func (le *lease) monitor(watch <-chan zk.Event) {
 	defer close(le.exited)
 	l := le.l
-	timer := time.NewTimer(l.net.untilInDoubt())
+	timer := l.cfg.clock.NewTimer(l.net.untilInDoubt())
 	defer timer.Stop()
 	for {
 		select {
@@ -100,12 +85,12 @@ func (le *lease) monitor(watch <-chan zk.Event) {
 				le.end(lock.Lost("znode %s changed by someone else (%v)", le.path, ev.Type))
 			}
 			return
-		case <-timer.C:
+		case <-timer.Chan():
 			if d := l.net.untilInDoubt(); d > 0 {
 				timer.Reset(d)
 				continue
 			}
-			if le.end(lock.Lost("in doubt: nothing heard from ZooKeeper for %v (2/3 of the %v session timeout)",
+			if le.end(lock.Lost("in doubt: no request answered by ZooKeeper was sent in the last %v (2/3 of the %v session timeout)",
 				l.net.inDoubtAfter(), l.net.sessionTimeout())) {
 				// The session may survive (the connection may come back in
 				// time): then the znode must go, or it would block the queue.
@@ -119,18 +104,32 @@ func (le *lease) monitor(watch <-chan zk.Event) {
 // Release ends the lease and deletes its znode (conditional on the znode's
 // version) so that the next candidate in the queue takes over at once. The
 // znode's path is unique to this acquisition, so Release can never free
-// another holder's record. It is idempotent and returns nil after loss. If
-// the server cannot be reached before ctx ends, the znode is left to be
-// deleted in the background when the connection is back, or by the server
-// when the session expires, and the error says so.
+// another holder's record. It is idempotent. After a loss it still deletes
+// what may be left of its own znode, if the session is connected, and
+// returns nil whatever happens. If the server cannot be reached before ctx
+// ends, the znode is left to be deleted in the background when the
+// connection is back, or by the server when the session expires, and the
+// error says so.
 func (le *lease) Release(ctx context.Context) error {
 	held := le.end(lock.ErrReleased)
-	le.stopOnce.Do(func() { close(le.stop) })
+	first := false
+	le.stopOnce.Do(func() {
+		first = true
+		close(le.stop)
+	})
 	<-le.exited
-	if !held {
+	if !first {
 		return nil
 	}
 	l := le.l
+	if !held {
+		if state, _ := l.session(); state == zk.StateHasSession {
+			_, _ = call(ctx, l, "release", func(c *zk.Conn) (struct{}, error) {
+				return struct{}{}, ignoreGone(c.Delete(le.path, le.version))
+			}, nil)
+		}
+		return nil
+	}
 	_, err := call(ctx, l, "release", func(c *zk.Conn) (struct{}, error) {
 		return struct{}{}, ignoreGone(c.Delete(le.path, le.version))
 	}, func(_ struct{}, err error) {

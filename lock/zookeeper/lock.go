@@ -3,6 +3,7 @@ package zklock
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -15,6 +16,7 @@ import (
 // It implements [lock.Lock] and [lock.Acquirer] and is safe for concurrent
 // use, with one rule: a Lock holds at most one lease at a time, and a new
 // acquisition takes over from the previous one (which then ends as lost).
+// Another Lock is another holder, even with the same identity.
 //
 // A Lock owns one ZooKeeper connection, and with it one session at a time.
 // New opens nothing; the connection is opened on first use and lives until
@@ -34,6 +36,7 @@ type Lock struct {
 	state   zk.State        // the latest session state
 	changed chan struct{}   // closed and replaced at every session state change
 	closed  bool
+	leases  map[*lease]struct{} // leases not ended yet
 
 	parentsReady atomic.Bool  // the lock znode is known to exist
 	wakeups      atomic.Int64 // watch events a queued Acquire woke up for (for tests)
@@ -56,8 +59,8 @@ var (
 // starts no goroutine; the first operation does.
 func New(servers []string, name, identity string, opts ...Option) (*Lock, error) {
 	cfg := defaultConfig()
-	for _, o := range opts {
-		o(&cfg)
+	if err := lock.ApplyOptions(&cfg, opts); err != nil {
+		return nil, fmt.Errorf("zklock: %w", err)
 	}
 	if err := validate(servers, name, identity, cfg); err != nil {
 		return nil, err
@@ -75,7 +78,7 @@ func New(servers []string, name, identity string, opts ...Option) (*Lock, error)
 		identity: identity,
 		cfg:      cfg,
 		dir:      dir,
-		net:      newNetWatch(cfg.dialer, cfg.sessionTimeout),
+		net:      newNetWatch(cfg.dialer, cfg.clock, cfg.sessionTimeout),
 		state:    zk.StateDisconnected,
 		changed:  make(chan struct{}),
 		quit:     make(chan struct{}),
@@ -93,11 +96,13 @@ func (l *Lock) Name() string { return l.name }
 func (l *Lock) Path() string { return l.dir }
 
 // Close ends the Lock's session and connection and waits until every
-// goroutine the Lock started has returned. Closing the session makes the
-// server delete the Lock's znodes at once, so a held lease ends (as lost:
-// call Release first for an orderly hand-over) and the next candidate takes
-// over. Close takes up to about a second when the server is unreachable.
-// Later operations fail with [ErrClosed]. It is idempotent and returns nil.
+// goroutine the Lock started has returned. A held lease ends first, as lost
+// (its Done is closed and Err matches lock.ErrLost before the session is
+// closed; call Release first for an orderly hand-over); then closing the
+// session makes the server delete the Lock's znodes at once, and the next
+// candidate takes over. Close takes up to about a second when the server
+// is unreachable. Later operations fail with [ErrClosed]. It is idempotent
+// and returns nil.
 func (l *Lock) Close() error {
 	l.mu.Lock()
 	if l.closed {
@@ -106,9 +111,18 @@ func (l *Lock) Close() error {
 		return nil
 	}
 	l.closed = true
-	close(l.quit)
+	leases := make([]*lease, 0, len(l.leases))
+	for le := range l.leases {
+		leases = append(leases, le)
+	}
 	zc, events := l.zc, l.events
 	l.mu.Unlock()
+	// The guarded work learns of the end before the session, and with it
+	// the znodes that others wait on, is gone.
+	for _, le := range leases {
+		le.end(lock.Lost("lock closed"))
+	}
+	close(l.quit)
 	if zc != nil {
 		zc.Close()         // sends closeSession and waits up to a second for the reply
 		l.net.closeAll()   // ends a connection attempt stuck waiting for a server

@@ -1,24 +1,26 @@
 package zklock
 
 import (
-	"encoding/binary"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/jonboulle/clockwork"
 )
 
-// netWatch follows the TCP connections of one Lock: when a server last sent
-// anything, which session timeout it granted, and why dialling last failed.
-// A holder uses the first two to step down before its session can have
-// expired on the server.
+// netWatch follows the TCP connections of one Lock: when the server last
+// proved that it had heard from the session (see [watchedConn]), which
+// session timeout it granted, and why dialling last failed. A holder uses
+// the first two to step down before its session can have expired on the
+// server.
 type netWatch struct {
 	dialer    zk.Dialer
+	clock     clockwork.Clock
 	requested time.Duration
-	base      time.Time    // monotonic origin of lastRead
-	lastRead  atomic.Int64 // time since base of the latest bytes read from a server
+	base      time.Time    // origin of heard, on clock
+	heard     atomic.Int64 // time since base at which the latest answered request was sent
 	granted   atomic.Int64 // session timeout granted by the server; 0 until known
 
 	mu      sync.Mutex
@@ -27,8 +29,8 @@ type netWatch struct {
 	closed  bool                      // closeAll was called: dial no more
 }
 
-func newNetWatch(dialer zk.Dialer, requested time.Duration) *netWatch {
-	return &netWatch{dialer: dialer, requested: requested, base: time.Now(), conns: map[*watchedConn]struct{}{}}
+func newNetWatch(dialer zk.Dialer, clock clockwork.Clock, requested time.Duration) *netWatch {
+	return &netWatch{dialer: dialer, clock: clock, requested: requested, base: clock.Now(), conns: map[*watchedConn]struct{}{}}
 }
 
 // dial is the zk.Dialer the Lock's connection uses.
@@ -86,56 +88,34 @@ func (w *netWatch) sessionTimeout() time.Duration {
 	return w.requested
 }
 
-// inDoubtAfter is how long a holder may go without hearing from the server:
-// two thirds of the session timeout, the same bound after which the client
-// gives up on a silent connection. The last third is the margin for the
-// server's own tick granularity and for clocks running at slightly
-// different rates.
+// inDoubtAfter is how long a holder may go without proof that the server
+// heard from its session: two thirds of the session timeout, the same bound
+// after which the client gives up on a silent connection. The last third
+// is the margin for the server's own tick granularity and for clocks
+// running at slightly different rates.
 func (w *netWatch) inDoubtAfter() time.Duration {
 	return w.sessionTimeout() * 2 / 3
 }
 
-// untilInDoubt returns how long until the holder is in doubt: the last word
-// from the server plus inDoubtAfter, measured on the monotonic clock.
+// untilInDoubt returns how long until the holder is in doubt: the send of
+// the latest request the server answered plus inDoubtAfter, on the clock.
 func (w *netWatch) untilInDoubt() time.Duration {
-	last := w.base.Add(time.Duration(w.lastRead.Load()))
-	return time.Until(last.Add(w.inDoubtAfter()))
+	return w.clock.Until(w.lastHeard().Add(w.inDoubtAfter()))
 }
 
-// watchedConn records reads for its netWatch. Reads on one connection are
-// made by one goroutine at a time (the client's connect step, then its
-// receive loop), so head needs no lock.
-type watchedConn struct {
-	net.Conn
-	w     *netWatch
-	head  [12]byte // the start of the server's first reply
-	nhead int
+// lastHeard returns the time at which the latest request that the server
+// answered was sent: the server renewed the session no earlier than that.
+func (w *netWatch) lastHeard() time.Time {
+	return w.base.Add(time.Duration(w.heard.Load()))
 }
 
-// Close closes the connection and forgets it.
-func (c *watchedConn) Close() error {
-	c.w.mu.Lock()
-	delete(c.w.conns, c)
-	c.w.mu.Unlock()
-	return c.Conn.Close()
-}
-
-// Read notes the time of every read that returned bytes. The first reply on
-// a connection answers the client's connect request; its frame starts with
-// a 4-byte length, the 4-byte protocol version and the 4-byte session
-// timeout in milliseconds the server granted, which Read picks up.
-func (c *watchedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 {
-		if c.nhead < len(c.head) {
-			c.nhead += copy(c.head[c.nhead:], p[:n])
-			if c.nhead == len(c.head) {
-				if ms := int32(binary.BigEndian.Uint32(c.head[8:12])); ms > 0 {
-					c.w.granted.Store(int64(time.Duration(ms) * time.Millisecond))
-				}
-			}
+// credit records that the server answered a request sent at sent.
+func (w *netWatch) credit(sent time.Time) {
+	d := int64(sent.Sub(w.base))
+	for {
+		old := w.heard.Load()
+		if d <= old || w.heard.CompareAndSwap(old, d) {
+			return
 		}
-		c.w.lastRead.Store(int64(time.Since(c.w.base)))
 	}
-	return n, err
 }

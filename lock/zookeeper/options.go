@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
 )
@@ -41,6 +42,7 @@ type config struct {
 	sessionTimeout time.Duration
 	dialer         zk.Dialer
 	logger         zk.Logger
+	clock          clockwork.Clock
 }
 
 func defaultConfig() config {
@@ -49,6 +51,7 @@ func defaultConfig() config {
 		sessionTimeout: DefaultSessionTimeout,
 		dialer:         net.DialTimeout,
 		logger:         zk.DefaultLogger,
+		clock:          clockwork.NewRealClock(),
 	}
 }
 
@@ -83,6 +86,16 @@ func WithLogger(l zk.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
 
+// WithClock sets the clock that times the holder's local deadline (it
+// steps down two thirds of the session timeout after sending the latest
+// request the server answered). The default is the real clock; tests pass
+// a clockwork.FakeClock. The ZooKeeper client's own timers (pings, its
+// receive timeout) and the server's session expiry do not use it. It must
+// not be nil.
+func WithClock(clock clockwork.Clock) Option {
+	return func(c *config) { c.clock = clock }
+}
+
 func configError(field string, value any, rule string) error {
 	return fmt.Errorf("zklock: %w", &lock.ConfigError{Field: field, Value: value, Rule: rule})
 }
@@ -104,11 +117,8 @@ func validate(servers []string, name, identity string, c config) error {
 	if err := validSegment(name); err != "" {
 		return configError("name", strconv.Quote(name), err)
 	}
-	if identity == "" {
-		return configError("identity", `""`, "must not be empty")
-	}
-	if len(identity) > MaxIdentityLength {
-		return configError("identity", fmt.Sprintf("of %d bytes", len(identity)), fmt.Sprintf("must be at most %d bytes", MaxIdentityLength))
+	if err := lock.CheckText("identity", identity, MaxIdentityLength); err != nil {
+		return fmt.Errorf("zklock: %w", err)
 	}
 	if err := validRoot(c.root); err != "" {
 		return configError("WithRoot", strconv.Quote(c.root), err)
@@ -121,6 +131,9 @@ func validate(servers []string, name, identity string, c config) error {
 	}
 	if c.logger == nil {
 		return configError("WithLogger", "nil", "must not be nil")
+	}
+	if c.clock == nil {
+		return configError("WithClock", "nil", "must not be nil")
 	}
 	return nil
 }

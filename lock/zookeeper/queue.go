@@ -99,35 +99,44 @@ func (l *Lock) createParents(c *zk.Conn, acl []zk.ACL) error {
 	return nil
 }
 
-// head reads the lowest child of q: the holder's record and the version of
-// its znode. ok is false when that child vanished meanwhile.
-func (l *Lock) head(c *zk.Conn, q []entry) (rec lock.Record, version int32, ok bool, err error) {
+// head reads the lowest child of q: the holder's record and its znode's
+// stat. ok is false when that child vanished meanwhile.
+func (l *Lock) head(c *zk.Conn, q []entry) (rec lock.Record, st *zk.Stat, ok bool, err error) {
 	data, st, err := c.Get(l.child(q[0].name))
 	if errors.Is(err, zk.ErrNoNode) {
-		return lock.Record{}, 0, false, nil
+		return lock.Record{}, nil, false, nil
 	}
 	if err != nil {
-		return lock.Record{}, 0, false, err
+		return lock.Record{}, nil, false, err
 	}
-	return lock.Record{Holder: string(data), Term: uint64(st.Czxid)}, st.Version, true, nil
+	return lock.Record{Holder: string(data), Term: uint64(st.Czxid)}, st, true, nil
 }
 
-// takeOver deletes the lowest child of q when it belongs to this same
-// identity but not to the current attempt (own): a lease this candidate
-// held before, for example in a process that has since restarted. It
-// reports whether the queue changed, so that the caller looks again.
+// takeOver deletes the lowest child of q when it belongs to this Lock's
+// session but not to the current attempt (own): an earlier acquisition of
+// this same Lock, still held or lost in doubt while its session lived on.
+// Its lease, if still held, ends first (Done closed) so that its holder is
+// told before the znode goes. A lowest child of any other session is
+// another holder's, whatever its data: ZooKeeper deletes an ephemeral
+// znode with its session, so one that exists belongs to a live session,
+// and it is never deleted here, even when it holds this identity (a
+// previous process of this candidate, or another client sharing the
+// identity). takeOver reports whether the queue changed, so that the
+// caller looks again, and the holder's record otherwise.
 func (l *Lock) takeOver(c *zk.Conn, q []entry, own string) (changed bool, rec lock.Record, err error) {
 	if q[0].name == own {
 		return false, lock.Record{}, nil
 	}
-	rec, version, ok, err := l.head(c, q)
+	rec, st, ok, err := l.head(c, q)
 	if err != nil || !ok {
 		return !ok && err == nil, rec, err
 	}
-	if rec.Holder != l.identity {
+	if st.EphemeralOwner != c.SessionID() || st.EphemeralOwner == 0 {
 		return false, rec, nil
 	}
-	err = c.Delete(l.child(q[0].name), version)
+	p := l.child(q[0].name)
+	l.endLeaseAt(p, lock.Lost("znode %s taken over by a newer acquisition of the same Lock", p))
+	err = c.Delete(p, st.Version)
 	if errors.Is(err, zk.ErrNoNode) || errors.Is(err, zk.ErrBadVersion) {
 		err = nil
 	}

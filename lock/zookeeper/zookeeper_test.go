@@ -217,34 +217,6 @@ func TestTryAcquireLeavesNoZnodeWhenHeld(t *testing.T) {
 	}
 }
 
-// TestSameIdentityTakesOver acquires with a second Lock of the same
-// identity, as a restarted process would while its old session lives on.
-func TestSameIdentityTakesOver(t *testing.T) {
-	ctx, name := testContext(t, 30*time.Second), uniqueName(t)
-	before := newLock(t, server.Servers(), name, "alpha")
-	old, err := before.TryAcquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after := newLock(t, server.Servers(), name, "alpha")
-	lease, err := after.TryAcquire(ctx)
-	if err != nil {
-		t.Fatalf("TryAcquire by the same identity: %v", err)
-	}
-	if lease.Term() <= old.Term() {
-		t.Errorf("new term %d not above the old %d", lease.Term(), old.Term())
-	}
-	waitDone(t, old, 10*time.Second)
-	if err := old.Err(); !errors.Is(err, lock.ErrLost) {
-		t.Errorf("old lease Err = %v, want ErrLost", err)
-	}
-	release(t, old)
-	if rec, err := before.Holder(ctx); err != nil || rec != (lock.Record{Holder: "alpha", Term: lease.Term()}) {
-		t.Errorf("Holder = %+v, %v; want alpha with term %d", rec, err, lease.Term())
-	}
-	release(t, lease)
-}
-
 func TestWaitOnFreeLockBlocksUntilAcquired(t *testing.T) {
 	ctx, name := testContext(t, 30*time.Second), uniqueName(t)
 	a := newLock(t, server.Servers(), name, "alpha")

@@ -3,6 +3,7 @@ package leaderlockv1
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -11,6 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/kube/internal/kubeapi"
 )
 
 // Interface gives the LeaderLocks of a namespace. *Client implements it;
@@ -43,7 +47,7 @@ var _ Interface = (*Client)(nil)
 // requests by cfg.QPS and cfg.Burst.
 func NewForConfig(cfg *rest.Config) (*Client, error) {
 	if cfg == nil {
-		return nil, errors.New("leaderlockv1: nil rest.Config")
+		return nil, fmt.Errorf("leaderlockv1: %w", &lock.ConfigError{Field: "cfg", Value: "nil", Rule: "must be a rest.Config"})
 	}
 	httpClient, err := rest.HTTPClientFor(cfg)
 	if err != nil {
@@ -55,8 +59,11 @@ func NewForConfig(cfg *rest.Config) (*Client, error) {
 // NewForConfigAndClient is NewForConfig with an HTTP client the caller
 // already has (to share its connections with other clients).
 func NewForConfigAndClient(cfg *rest.Config, httpClient *http.Client) (*Client, error) {
-	if cfg == nil {
-		return nil, errors.New("leaderlockv1: nil rest.Config")
+	switch {
+	case cfg == nil:
+		return nil, fmt.Errorf("leaderlockv1: %w", &lock.ConfigError{Field: "cfg", Value: "nil", Rule: "must be a rest.Config"})
+	case httpClient == nil:
+		return nil, fmt.Errorf("leaderlockv1: %w", &lock.ConfigError{Field: "httpClient", Value: "nil", Rule: "must be an HTTP client"})
 	}
 	c := rest.CopyConfig(cfg)
 	c.GroupVersion = &SchemeGroupVersion
@@ -80,8 +87,8 @@ func NewForConfigAndClient(cfg *rest.Config, httpClient *http.Client) (*Client, 
 // Requests are not rate-limited on the client side. Other implementations of
 // kubernetes.Interface (such as the fake clientset) are refused.
 func NewFromClientset(cs kubernetes.Interface) (*Client, error) {
-	if cs == nil {
-		return nil, errors.New("leaderlockv1: nil clientset")
+	if err := kubeapi.CheckClient(cs); err != nil {
+		return nil, fmt.Errorf("leaderlockv1: %w", err)
 	}
 	rc, ok := cs.CoreV1().RESTClient().(*rest.RESTClient)
 	if !ok || rc == nil || rc.Client == nil {

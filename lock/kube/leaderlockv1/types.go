@@ -29,8 +29,8 @@ var GroupVersionResource = SchemeGroupVersion.WithResource(Resource)
 // LeaderLock is a leader-for-life lock: while it exists, the Pod named in
 // its spec (and in its ownerReferences) holds the lock.
 //
-// The zero LeaderLock is not a valid object; the lock in package kube makes
-// them.
+// The zero LeaderLock is not a valid object; the locks of package
+// forlifelock make them.
 type LeaderLock struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -50,7 +50,7 @@ type LeaderLockSpec struct {
 	// Term is the fencing term of a takeover by the holding Pod itself (a
 	// container restart); it is 0 (omitted) until the first takeover, and
 	// the term is then the object's resourceVersion at creation. See the
-	// package kube documentation of terms.
+	// package forlifelock documentation of terms.
 	Term int64 `json:"term,omitempty"`
 }
 
