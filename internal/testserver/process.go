@@ -8,13 +8,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/leaderkit/leaderkit/internal/pinned"
 )
 
 // Defaults of the process fields left zero.
@@ -270,31 +271,20 @@ func StartChild(cmd *exec.Cmd, logPath string) (*Child, error) {
 }
 
 // startChild starts cmd, whose output goes to logFile, and reaps it on a
-// goroutine of its own.
+// goroutine of its own, which keeps its thread until then (see package
+// pinned: the parent-death signal comes only when the test binary dies).
 func startChild(cmd *exec.Cmd, logFile *os.File) (*Child, error) {
 	r := &Child{done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// The kernel sends a parent-death signal when the thread that
-		// forked the child ends, not the whole process. Holding this
-		// thread until the child is reaped keeps the runtime from
-		// retiring it (and killing the child) while the child runs.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		r.pid = cmd.Process.Pid
-		started <- nil
-		r.waitErr = cmd.Wait() // read only after done is closed
+	err := pinned.Start(cmd, func(err error) {
+		r.waitErr = err // read only after done is closed
 		_ = logFile.Close()
 		close(r.done)
-	}()
-	if err := <-started; err != nil {
+	})
+	if err != nil {
 		_ = logFile.Close()
 		return nil, err
 	}
+	r.pid = cmd.Process.Pid
 	return r, nil
 }
 
