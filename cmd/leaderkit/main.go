@@ -14,6 +14,44 @@
 //	    Campaigns for an etcd lock until SIGTERM or SIGINT, printing a line
 //	    when it starts ("lead ID TERM") and stops ("stop ID TERM CAUSE")
 //	    leading. The demo runs its candidates with it.
+//	leaderkit run --lock URL [--identity ID] [--grace D] [--once | --restart] -- CMD [ARGS...]
+//	    Campaigns for the lock and runs CMD while, and only while, this
+//	    process leads. See "Running a command as leader" below.
+//
+// # Running a command as leader
+//
+// `leaderkit run` starts CMD each time it becomes leader, in a process
+// group of its own, with LEADERKIT_TERM (the fencing term of this
+// leadership: stamp writes with it), LEADERKIT_IDENTITY and LEADERKIT_LOCK
+// (the lock's name) in its environment and the sidecar's standard streams.
+// It stops CMD's whole group, grandchildren included, before any other
+// candidate can lead:
+//
+//   - when leadership ends (lost, or in doubt at the local renew
+//     deadline): SIGTERM to the whole group at once, SIGKILL when --grace
+//     has passed, wait until no member is left, then campaign again (exit,
+//     with code 1, under --once). --grace defaults to half of the lock's
+//     LeaseDuration − RenewDeadline and must stay below it: a usage error
+//     says so otherwise.
+//   - at SIGTERM or SIGINT: the same stop, then release the lock and exit
+//     with CMD's exit code (0 if not leading).
+//   - when CMD exits by itself: stop what it left in its group, release,
+//     and exit with its exit code (128 + N if signal N killed it), or
+//     campaign again under --restart (another waiting candidate may take
+//     the lock first).
+//   - when the sidecar is SIGKILLed or stalls (SIGSTOP): a watchdog process
+//     SIGKILLs the group, at once or when heartbeats have been missing for
+//     half of LeaseDuration − RenewDeadline; on Linux CMD also gets a
+//     parent-death signal. If the sidecar and its watchdog die together,
+//     CMD still dies on Linux, but its own children outlive it, and they
+//     still carry the old LEADERKIT_TERM: only fencing stops their writes.
+//     In a container whose entrypoint is the sidecar, the kernel ends them
+//     with it.
+//
+// Exit codes: CMD's own as above; 1 when leaderkit fails; 2 for a usage
+// error (bad flag, lock URL or --grace, CMD not found). A CMD that
+// detaches from its process group (setsid, daemon mode) escapes all of
+// this: run it in the foreground. See package internal/supervise.
 package main
 
 import (
@@ -22,13 +60,25 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/leaderkit/leaderkit/internal/supervise"
 )
 
-const usage = "usage: leaderkit demo | demo-memory | campaign -etcd ENDPOINTS -lock NAME -id IDENTITY [-ttl 3s]"
+const usage = "usage: leaderkit demo | demo-memory | campaign -etcd ENDPOINTS -lock NAME -id IDENTITY [-ttl 3s] | run --lock URL [flags] -- CMD [ARGS...]"
 
-func main() { os.Exit(runMain(os.Args[1:])) }
+func main() {
+	supervise.Init() // `leaderkit run` starts this executable again as its watchdog
+	os.Exit(runMain(os.Args[1:], openLockURL))
+}
 
-func runMain(args []string) int {
+// runMain runs the command line args, opening the locks of `leaderkit run`
+// with open, and returns the exit code.
+func runMain(args []string, open openLockFunc) int {
+	if len(args) > 0 && args[0] == "run" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runSidecar(ctx, args[1:], open, stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	}
 	if err := run(args); err != nil {
 		fmt.Fprintln(os.Stderr, "leaderkit:", err)
 		return 1

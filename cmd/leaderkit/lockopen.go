@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/leaderkit/leaderkit/lock"
+)
+
+// Exit codes of `leaderkit run` other than CMD's own.
+const (
+	exitFailure = 1 // leaderkit itself failed, or leadership ended under --once
+	exitUsage   = 2 // bad flags, a bad lock URL, a CMD that cannot be found
+)
+
+// Environment variables CMD runs with.
+const (
+	envTerm     = "LEADERKIT_TERM"     // the fencing term of the leadership CMD runs under
+	envIdentity = "LEADERKIT_IDENTITY" // this candidate's identity
+	envLock     = "LEADERKIT_LOCK"     // the lock's name (not its URL, which may hold secrets)
+)
+
+// openedLock is a lock opened from a --lock URL.
+type openedLock struct {
+	// Lock is the candidate's handle on the lock.
+	Lock lock.Lock
+	// Name is the lock's name, given to CMD as LEADERKIT_LOCK.
+	Name string
+	// Timing is the lease timing in force, which bounds --grace.
+	Timing lock.Timing
+	// Close releases the lock's client.
+	Close func() error
+}
+
+// openLockFunc opens the lock that a --lock URL names for identity. Errors
+// matching lock.ErrInvalidConfig are usage errors.
+type openLockFunc func(ctx context.Context, raw, identity string) (*openedLock, error)
+
+// stdio are the standard streams the sidecar hands to CMD; Stderr also
+// gets the sidecar's own log.
+type stdio struct{ Stdin, Stdout, Stderr *os.File }
+
+// openLockURL opens the lock a --lock URL names. Lock URLs are parsed by
+// package internal/lockurl, to be wired in here; until then every URL is
+// refused as a usage error.
+func openLockURL(_ context.Context, raw, _ string) (*openedLock, error) {
+	return nil, &lock.ConfigError{Field: "--lock", Value: raw, Rule: "cannot be opened: this build has no lock URL support"}
+}

@@ -1,0 +1,164 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"github.com/leaderkit/leaderkit/election"
+	"github.com/leaderkit/leaderkit/internal/supervise"
+	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/schedule"
+)
+
+const runUsage = "usage: leaderkit run --lock URL [--identity ID] [--grace D] [--once | --restart] -- CMD [ARGS...]"
+
+// runConfig is what the flags of `leaderkit run` say.
+type runConfig struct {
+	lockURL  string
+	identity string
+	grace    time.Duration // 0: half the lock's budget (see graceBudget)
+	once     bool
+	restart  bool
+	argv     []string // CMD and its arguments
+	path     string   // CMD resolved on PATH
+}
+
+// usageError is a bad command line: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// parseRun parses the arguments of `leaderkit run`.
+func parseRun(args []string, stderr io.Writer) (runConfig, error) {
+	var c runConfig
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, runUsage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.lockURL, "lock", "", "URL of the lock to campaign for (required)")
+	fs.StringVar(&c.identity, "identity", "", "candidate identity (default HOSTNAME-PID)")
+	fs.DurationVar(&c.grace, "grace", 0, "time CMD's process group gets between SIGTERM and SIGKILL when leadership ends;\n"+
+		"must be less than the lock's LeaseDuration - RenewDeadline (default: half of that)")
+	fs.BoolVar(&c.once, "once", false, "exit after the first leadership ends instead of campaigning again")
+	fs.BoolVar(&c.restart, "restart", false, "when CMD exits by itself, release and campaign again instead of exiting with its code")
+	// --listen ADDR (health, /leader and metrics) registers here.
+	if err := fs.Parse(args); err != nil {
+		return c, usageError{err}
+	}
+	c.argv = fs.Args()
+	bad := func(field string, value any, rule string) error {
+		return usageError{&lock.ConfigError{Field: field, Value: value, Rule: rule}}
+	}
+	switch {
+	case c.lockURL == "":
+		return c, bad("--lock", `""`, "is required")
+	case len(c.argv) == 0:
+		return c, bad("CMD", `""`, "is required after the flags (leaderkit run [flags] -- CMD [ARGS...])")
+	case c.once && c.restart:
+		return c, bad("--restart", true, "cannot be combined with --once")
+	case c.grace < 0:
+		return c, bad("--grace", c.grace, "must be greater than zero")
+	}
+	path, err := exec.LookPath(c.argv[0])
+	if err != nil {
+		return c, usageError{fmt.Errorf("CMD %q: %w", c.argv[0], err)}
+	}
+	c.path = path
+	if c.identity == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return c, fmt.Errorf("default --identity: %w", err)
+		}
+		c.identity = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	return c, nil
+}
+
+// graceBudget returns the time between this candidate's local deadline
+// (its last renewal + RenewDeadline) and the earliest moment another
+// candidate may lead (that renewal + LeaseDuration): CMD's group must be
+// dead within it, so --grace and the watchdog's timeout stay below it.
+func graceBudget(t lock.Timing) time.Duration { return t.LeaseDuration - t.RenewDeadline }
+
+// checkGrace returns the grace to use: c.grace, or half the budget when it
+// is unset, and a usage error naming --grace when it is out of bounds.
+func checkGrace(c runConfig, t lock.Timing) (time.Duration, error) {
+	budget := graceBudget(t)
+	if budget <= 0 {
+		return 0, fmt.Errorf("lock timing %+v leaves no time to stop CMD: %w", t, t.Validate())
+	}
+	if c.grace == 0 {
+		return budget / 2, nil
+	}
+	if c.grace >= budget {
+		return 0, usageError{&lock.ConfigError{Field: "--grace", Value: c.grace, Rule: fmt.Sprintf(
+			"must be less than the lock's LeaseDuration - RenewDeadline = %v - %v = %v, so that CMD is dead before another candidate can lead",
+			t.LeaseDuration, t.RenewDeadline, budget)}}
+	}
+	return c.grace, nil
+}
+
+// runSidecar is `leaderkit run`: it returns the process's exit code.
+func runSidecar(ctx context.Context, args []string, open openLockFunc, std stdio) int {
+	fail := func(code int, err error) int {
+		fmt.Fprintf(std.Stderr, "leaderkit run: %v\n", err)
+		return code
+	}
+	usage := func(err error) int {
+		switch {
+		case errors.Is(err, flag.ErrHelp): // -h: the flag package printed the help
+			return 0
+		case errors.As(err, new(usageError)) || errors.Is(err, lock.ErrInvalidConfig):
+			fmt.Fprintf(std.Stderr, "leaderkit run: %v\n%s\n", err, runUsage)
+			return exitUsage
+		}
+		return fail(exitFailure, err)
+	}
+	c, err := parseRun(args, std.Stderr)
+	if err != nil {
+		return usage(err)
+	}
+	opened, err := open(ctx, c.lockURL, c.identity)
+	if err != nil {
+		return usage(fmt.Errorf("--lock: %w", err))
+	}
+	defer func() {
+		if err := opened.Close(); err != nil {
+			fmt.Fprintf(std.Stderr, "leaderkit run: closing the lock: %v\n", err)
+		}
+	}()
+	grace, err := checkGrace(c, opened.Timing)
+	if err != nil {
+		return usage(err)
+	}
+	logger := slog.New(slog.NewTextHandler(std.Stderr, nil))
+	svc, err := election.FromLock(opened.Lock, schedule.Spaced[error](opened.Timing.RetryPeriod),
+		election.WithLogger(slog.New(slog.NewTextHandler(std.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	if err != nil {
+		return usage(err)
+	}
+	sup, err := supervise.New(ctx, supervise.WithWatchdogTimeout(graceBudget(opened.Timing)/2))
+	if err != nil {
+		return fail(exitFailure, err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = sup.Close(cctx)
+	}()
+	s := &sidecar{cfg: c, grace: grace, lockName: opened.Name, svc: svc, sup: sup, std: std, log: logger}
+	return s.run(ctx)
+}
