@@ -71,7 +71,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 	s.mu.Unlock()
 
 	le := &lease{lock: l, term: term}
-	le.Renewal = lock.StartRenewal(s.clock, l.timing, start, le.renew)
+	le.Renewal = lock.StartRenewal(s.clock, l.timing, start, le.renew, lock.RenewalObserverFrom(ctx))
 	return le, nil
 }
 

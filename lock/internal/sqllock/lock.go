@@ -82,7 +82,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 		l.acquired(term)
 		l.store.Changed(l.name)
 		le := &lease{lock: l, term: term}
-		le.Renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew)
+		le.Renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew, lock.RenewalObserverFrom(ctx))
 		return le, nil
 	}
 	return nil, &lock.HeldError{Record: rec}
