@@ -85,6 +85,7 @@ func TestStalledLeaderFailsFollowerPasses(t *testing.T) {
 	await("b follows", both(b, nil, health.ErrNotLeader))
 
 	proxy.StallToServer()
+	defer proxy.Resume() // a's release must not hang the clean-up if the test fails
 	stalled := time.Now()
 	await("b leads once etcd expires a's lease", both(b, nil, nil))
 	await("a's liveness fails", both(a, health.ErrRenewalOverdue, health.ErrNotLeader))
