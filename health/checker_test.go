@@ -1,7 +1,6 @@
 package health_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"testing/synctest"
@@ -11,9 +10,9 @@ import (
 
 	"github.com/leaderkit/leaderkit/election"
 	"github.com/leaderkit/leaderkit/health"
+	"github.com/leaderkit/leaderkit/internal/electiontest"
 	"github.com/leaderkit/leaderkit/lock"
 	memlock "github.com/leaderkit/leaderkit/lock/memory"
-	"github.com/leaderkit/leaderkit/schedule"
 )
 
 // expect checks the liveness and readiness of hc.
@@ -111,24 +110,11 @@ func run(t *testing.T, store *memlock.Store, identity string, opts ...election.O
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := election.NewTemporary(l, schedule.DefaultRetry[error](), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	hc, err := health.New(lock.DefaultLeaseDuration, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = election.Campaign(ctx, svc, func(ctx context.Context) (int, error) {
-			<-ctx.Done()
-			return 0, nil
-		}, election.WithHooks(hc.Hooks()))
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	electiontest.Campaign(t, t.Context(), l, hc.Hooks(), opts...)
 	return hc
 }
 

@@ -9,10 +9,10 @@ import (
 
 	"github.com/leaderkit/leaderkit/election"
 	"github.com/leaderkit/leaderkit/health"
+	"github.com/leaderkit/leaderkit/internal/electiontest"
 	"github.com/leaderkit/leaderkit/internal/testserver"
 	"github.com/leaderkit/leaderkit/lock"
 	etcdlock "github.com/leaderkit/leaderkit/lock/etcd"
-	"github.com/leaderkit/leaderkit/schedule"
 )
 
 // On a real etcd, a leader whose connection stalls (the proxy forwards
@@ -40,24 +40,11 @@ func TestStalledLeaderFailsFollowerPasses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc, err := election.NewTemporary(l, schedule.DefaultRetry[error](), opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
 		hc, err := health.New(timing.LeaseDuration, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, stop := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_, _ = election.Campaign(ctx, svc, func(ctx context.Context) (int, error) {
-				<-ctx.Done()
-				return 0, nil
-			}, election.WithHooks(hc.Hooks()))
-		}()
-		t.Cleanup(func() { stop(); <-done })
+		electiontest.Campaign(t, ctx, l, hc.Hooks(), opts...)
 		return hc
 	}
 	await := func(what string, ok func() error) {

@@ -14,9 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/leaderkit/leaderkit/election"
+	"github.com/leaderkit/leaderkit/internal/electiontest"
 	"github.com/leaderkit/leaderkit/lock"
 	"github.com/leaderkit/leaderkit/metrics"
-	"github.com/leaderkit/leaderkit/schedule"
 )
 
 // series parses the text exposition format into values by series, such as
@@ -93,23 +93,9 @@ func newMetrics(t testing.TB, name, identity string) (*prometheus.Registry, *met
 	return reg, m
 }
 
-// campaign runs election.Campaign for l in the background with m's hooks,
-// an effect that blocks until its context ends, and returns a function
-// that ends the campaign and waits for it.
+// campaign runs a campaign for l with m's hooks in the background (see
+// electiontest.Campaign).
 func campaign(t testing.TB, ctx context.Context, l lock.Lock, m *metrics.Election, opts ...election.Option) (stop func()) {
 	t.Helper()
-	svc, err := election.NewTemporary(l, schedule.DefaultRetry[error](), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = election.Campaign(ctx, svc, func(ctx context.Context) (int, error) {
-			<-ctx.Done()
-			return 0, nil
-		}, election.WithHooks(m.Hooks()))
-	}()
-	return func() { cancel(); <-done }
+	return electiontest.Campaign(t, ctx, l, m.Hooks(), opts...)
 }

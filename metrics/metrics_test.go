@@ -27,6 +27,24 @@ func check(t *testing.T, who string, got map[string]float64, want map[string]flo
 	}
 }
 
+// The series most tests look at, for the lock "job".
+const (
+	isLeader = `leaderkit_election_is_leader{name="job"}`
+	master   = `leader_election_master_status{name="job"}`
+)
+
+// member returns identity's lock on "job" in store and its metrics, on a
+// registry of its own.
+func member(t *testing.T, store *memlock.Store, identity string) (*memlock.Lock, *prometheus.Registry, *metrics.Election) {
+	t.Helper()
+	l, err := store.NewLock("job", identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, m := newMetrics(t, "job", identity)
+	return l, reg, m
+}
+
 // As leadership moves from a to b and b loses and regains it, each
 // process's gauges, counters and histograms follow: the acquisition wait
 // from each start of competing, the handover from b seeing the lock free,
@@ -42,12 +60,8 @@ func TestMetricsFollowLeadership(t *testing.T) {
 			}
 			return nil
 		}))
-		la, _ := store.NewLock("job", "a")
-		lb, _ := store.NewLock("job", "b")
-		regA, ma := newMetrics(t, "job", "a")
-		regB, mb := newMetrics(t, "job", "b")
-		isLeader := key("leaderkit_election_is_leader", "job")
-		master := key("leader_election_master_status", "job")
+		la, regA, ma := member(t, store, "a")
+		lb, regB, mb := member(t, store, "b")
 		term := key("leaderkit_election_term", "job")
 		acquisitions := key("leaderkit_election_acquisitions_total", "job")
 		changes := key("leaderkit_election_leader_changes_total", "job")
@@ -98,12 +112,8 @@ func TestMetricsFollowLeadership(t *testing.T) {
 func TestLeaderGaugeDropsWhenLeadershipEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		store := memlock.NewStore() // 15 s / 10 s / 2 s
-		la, _ := store.NewLock("job", "a")
-		lb, _ := store.NewLock("job", "b")
-		regA, ma := newMetrics(t, "job", "a")
-		regB, mb := newMetrics(t, "job", "b")
-		isLeader := key("leaderkit_election_is_leader", "job")
-		master := key("leader_election_master_status", "job")
+		la, regA, ma := member(t, store, "a")
+		lb, regB, mb := member(t, store, "b")
 		stopA := campaign(t, t.Context(), la, ma, election.WithReleaseTimeout(time.Minute))
 		defer stopA()
 		synctest.Wait()
@@ -141,8 +151,7 @@ func TestMetricsTimeRenewals(t *testing.T) {
 			}
 			return nil
 		}))
-		l, _ := store.NewLock("job", "a") // renews every 2 s
-		reg, m := newMetrics(t, "job", "a")
+		l, reg, m := member(t, store, "a") // renews every 2 s
 		stop := campaign(t, t.Context(), l, m)
 		defer stop()
 		time.Sleep(7 * time.Second) // renewals at 2, 4 and 6 s
