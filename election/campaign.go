@@ -68,8 +68,9 @@ func WithObserveRetry(s schedule.Schedule[error]) CampaignOption {
 //
 // The hooks ([WithHooks]) report each attempt to lead, each term's start
 // and end and, if asked, each new leader observed and each renewal of the
-// lease (packages metrics and health build on them). One Campaign at a time per Service: Services
-// run one term at a time, so a second one waits.
+// lease (packages metrics and health build on them). One Campaign at a
+// time per Service: Services run one term at a time, so a second one
+// waits.
 func Campaign[A any](ctx context.Context, svc Service, f Effect[A], opts ...CampaignOption) (A, error) {
 	var zero A
 	o, err := buildCampaign(svc, f, opts)
