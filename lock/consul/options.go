@@ -10,7 +10,11 @@ import (
 	"github.com/leaderkit/leaderkit/lock"
 )
 
-// Defaults and limits of the options.
+// DefaultKeyRoot is the root of the default key: a lock called name is
+// kept in the key DefaultKeyRoot + name (see [WithKey]).
+const DefaultKeyRoot = "leaderkit/"
+
+// The default and the limits of [WithTTL].
 const (
 	// DefaultTTL is the TTL of the Consul session behind each acquisition,
 	// the same as Consul's api.Lock uses.
@@ -21,7 +25,10 @@ const (
 	// MaxTTL is the longest TTL [WithTTL] accepts, Consul's own limit of
 	// 86400 s.
 	MaxTTL = 24 * time.Hour
+)
 
+// The default and the limits of [WithLockDelay].
+const (
 	// DefaultLockDelay is the lock-delay of the sessions, Consul's own
 	// default.
 	DefaultLockDelay = 15 * time.Second
@@ -31,10 +38,6 @@ const (
 	// MaxLockDelay is the longest lock-delay [WithLockDelay] accepts; Consul
 	// applies no more than 60 s.
 	MaxLockDelay = 60 * time.Second
-
-	// DefaultKeyRoot is the root of the default key: a lock called name is
-	// kept in the key DefaultKeyRoot + name.
-	DefaultKeyRoot = "leaderkit/"
 )
 
 // Option configures a [Lock] made by [New].
@@ -85,10 +88,9 @@ func WithClock(clock clockwork.Clock) Option {
 	return func(c *config) { c.clock = clock }
 }
 
-func (c *config) validate(name, identity string) error {
-	if err := lock.CheckNameIdentity(name, identity, 0); err != nil {
-		return err
-	}
+// validate checks the options against their rules, which come from
+// Consul's limits, after New's common checks (see newargs.Apply).
+func (c *config) validate() error {
 	switch {
 	case c.key == "":
 		return &lock.ConfigError{Field: "Key", Value: `""`, Rule: "must not be empty"}

@@ -62,10 +62,9 @@ func WithClock(clock clockwork.Clock) Option {
 	return func(c *config) { c.clock = clock }
 }
 
-func (c *config) validate(name, identity string) error {
-	if err := lock.CheckNameIdentity(name, identity, 0); err != nil {
-		return err
-	}
+// validate checks name and the options against etcd's rules, after New's
+// common checks (see newargs.Apply).
+func (c *config) validate(name string) error {
 	switch {
 	case strings.Contains(name, "/"):
 		return &lock.ConfigError{Field: "name", Value: fmt.Sprintf("%q", name),
