@@ -56,9 +56,7 @@ type config struct {
 // Candidates sharing a key compete for the same lock, whatever their names.
 // The default is [DefaultKeyRoot] + name. It must not be empty nor start with
 // "/" (Consul's HTTP API would strip it from some requests and not others).
-func WithKey(key string) Option {
-	return func(c *config) { c.key = key }
-}
+func WithKey(key string) Option { return func(c *config) { c.key = key } }
 
 // WithTTL sets the TTL of the Consul session behind each acquisition. The
 // holder renews its session every TTL/6 and steps down 2/3 TTL after the
@@ -66,9 +64,7 @@ func WithKey(key string) Option {
 // not renewed for the TTL (in practice for twice the TTL), which frees the
 // key. The default is [DefaultTTL] (15 s); it must be from [MinTTL] (10 s) to
 // [MaxTTL] (24 h), the range Consul accepts.
-func WithTTL(ttl time.Duration) Option {
-	return func(c *config) { c.ttl = ttl }
-}
+func WithTTL(ttl time.Duration) Option { return func(c *config) { c.ttl = ttl } }
 
 // WithLockDelay sets the lock-delay of the sessions: after Consul
 // invalidates one of them (TTL expiry, destroyed by an operator, its node
@@ -77,16 +73,12 @@ func WithTTL(ttl time.Duration) Option {
 // leads. A [lock.Lease.Release] frees the key without any delay. The
 // default is [DefaultLockDelay] (15 s); it must be 0 (no delay) or from
 // [MinLockDelay] (1 ms) to [MaxLockDelay] (60 s).
-func WithLockDelay(d time.Duration) Option {
-	return func(c *config) { c.lockDelay = d }
-}
+func WithLockDelay(d time.Duration) Option { return func(c *config) { c.lockDelay = d } }
 
 // WithClock sets the clock that times renewals, retries and the holder's
 // local deadline. The default is the real clock; tests pass a
 // clockwork.FakeClock. It must not be nil.
-func WithClock(clock clockwork.Clock) Option {
-	return func(c *config) { c.clock = clock }
-}
+func WithClock(clock clockwork.Clock) Option { return func(c *config) { c.clock = clock } }
 
 // validate checks the options against their rules, which come from
 // Consul's limits, after New's common checks (see newargs.Apply).
