@@ -28,6 +28,7 @@ func TestOpenKubeForbidden(t *testing.T) {
 		t.Fatal("Open succeeded")
 	}
 	checkOneLine(t, err)
+	t.Log(err)
 	if errors.Is(err, lockurl.ErrUsage) || !strings.Contains(err.Error(), "forbidden") || !strings.Contains(err.Error(), "kube://default/") {
 		t.Errorf("Open = %v; want the apiserver's refusal naming the lock, no usage error", err)
 	}
@@ -48,6 +49,7 @@ func TestOpenKubeCandidateCheck(t *testing.T) {
 		t.Fatal("Open with the candidate check succeeded")
 	}
 	checkOneLine(t, err)
+	t.Log(err)
 	if !errors.Is(err, kubelock.ErrMissingPermission) || !strings.Contains(err.Error(), "create, update") {
 		t.Errorf("Open = %v; want ErrMissingPermission naming create and update", err)
 	}
@@ -72,6 +74,7 @@ func TestOpenKubeconfigFromEnvironment(t *testing.T) {
 		t.Fatal("Open without any configuration succeeded")
 	}
 	checkOneLine(t, err)
+	t.Log(err)
 	if !strings.Contains(err.Error(), "no kubeconfig") {
 		t.Errorf("Open = %v; want it to say there is no kubeconfig", err)
 	}
