@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/consul/api"
 
-	"github.com/leaderkit/leaderkit/lock"
 	consullock "github.com/leaderkit/leaderkit/lock/consul"
 )
 
@@ -61,11 +60,5 @@ func (s consulSpec) open(identity string, o options) (*Opened, checkFunc, error)
 		cfg.Transport.CloseIdleConnections()
 		return nil, nil, usage(raw, err)
 	}
-	return &Opened{
-		Lock:    l,
-		Name:    raw,
-		Backend: s.backend(),
-		Timing:  lock.TTLTiming(l.TTL()),
-		Close:   func() error { cfg.Transport.CloseIdleConnections(); return nil },
-	}, holderCheck(l), nil
+	return openedTTL(l, raw, s.backend(), func() error { cfg.Transport.CloseIdleConnections(); return nil })
 }

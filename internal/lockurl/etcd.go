@@ -7,7 +7,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
-	"github.com/leaderkit/leaderkit/lock"
 	etcdlock "github.com/leaderkit/leaderkit/lock/etcd"
 )
 
@@ -74,11 +73,5 @@ func (s etcdSpec) open(identity string, o options) (*Opened, checkFunc, error) {
 		_ = client.Close()
 		return nil, nil, usage(raw, err)
 	}
-	return &Opened{
-		Lock:    l,
-		Name:    raw,
-		Backend: s.backend(),
-		Timing:  lock.TTLTiming(l.TTL()),
-		Close:   client.Close,
-	}, holderCheck(l), nil
+	return openedTTL(l, raw, s.backend(), client.Close)
 }

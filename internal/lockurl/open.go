@@ -121,6 +121,18 @@ func parse(raw string) (spec, error) {
 }
 
 // holderCheck is the check of most backends: one Holder.
+// ttlLock is a lock whose lease is a server-side TTL (etcd, Consul).
+type ttlLock interface {
+	lock.Lock
+	TTL() time.Duration
+}
+
+// openedTTL is what Open returns for a ttlLock: its timing follows from
+// the TTL, and its first request is a Holder call.
+func openedTTL(l ttlLock, name, backend string, closeClient func() error) (*Opened, checkFunc, error) {
+	return &Opened{Lock: l, Name: name, Backend: backend, Timing: lock.TTLTiming(l.TTL()), Close: closeClient}, holderCheck(l), nil
+}
+
 func holderCheck(l lock.Lock) checkFunc {
 	return func(ctx context.Context, _ options) error {
 		_, err := l.Holder(ctx)
