@@ -117,16 +117,27 @@ func (s *Store) closeLocked(c string, at time.Duration, cause string) {
 	s.led[i].End, s.led[i].Cause = max(at, s.led[i].Start), cause
 }
 
-func (s *Store) handleWrite(w http.ResponseWriter, r *http.Request) {
-	var req wire.Write
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+// lockFor decodes a JSON T from r's body and, when it belongs to the
+// current episode (as episode tells), returns it with s.mu held; otherwise
+// it answers the request and returns false with s.mu not held.
+func lockFor[T any](s *Store, w http.ResponseWriter, r *http.Request, episode func(T) int) (T, bool) {
+	var v T
+	if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		return v, false
 	}
 	s.mu.Lock()
-	if req.Episode != s.episode {
+	if episode(v) != s.episode {
 		s.mu.Unlock()
 		http.Error(w, "not this episode", http.StatusGone)
+		return v, false
+	}
+	return v, true
+}
+
+func (s *Store) handleWrite(w http.ResponseWriter, r *http.Request) {
+	req, ok := lockFor(s, w, r, func(req wire.Write) int { return req.Episode })
+	if !ok {
 		return
 	}
 	accepted := s.unfenced || req.Term >= s.highest
@@ -143,17 +154,11 @@ func (s *Store) handleWrite(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Store) handleEvent(w http.ResponseWriter, r *http.Request) {
-	var ev wire.Event
-	if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	ev, ok := lockFor(s, w, r, func(ev wire.Event) int { return ev.Episode })
+	if !ok {
 		return
 	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ev.Episode != s.episode {
-		http.Error(w, "not this episode", http.StatusGone)
-		return
-	}
 	switch ev.Kind {
 	case wire.EventStart:
 		s.closeLocked(ev.Candidate, ev.At, "started again")

@@ -16,37 +16,6 @@ import (
 // before it competes again.
 const DefaultStepDownPause = 2 * time.Second
 
-// Hooks are called by [Campaign] as leadership comes and goes. Any of them
-// may be nil. They must return promptly: StartedLeading and StoppedLeading
-// delay the campaign, NewLeader and ObserveError the observer.
-type Hooks struct {
-	// StartedLeading is called once per term, on the campaign's goroutine,
-	// after the lock was acquired and before the effect starts.
-	StartedLeading func(Leadership)
-
-	// StoppedLeading is called once per term that StartedLeading was called
-	// for, on the campaign's goroutine, after the effect has returned and
-	// leadership was released (or, if the backend could not be reached, left
-	// to expire): when it runs, this process no longer holds or renews the
-	// lock. cause says why the term ended: an error matching lock.ErrLost
-	// for a loss, the campaign context's cause when it ended, and otherwise
-	// what the effect returned: nil, an error matching [ErrStepDown] for a
-	// step-down, or its failure (one matching [ErrPanicked] for a panic).
-	StoppedLeading func(term Leadership, cause error)
-
-	// NewLeader, when set, makes the campaign observe the lock (see
-	// lock.Observe) for its whole life and is called, on the observer's
-	// goroutine, with the record each time its holder changes: the holder
-	// found at the start, each new holder (this candidate included), and a
-	// free record ("no leader").
-	NewLeader func(lock.Record)
-
-	// ObserveError is called, on the observer's goroutine, with each
-	// failure of the observer behind NewLeader; the observer retries it as
-	// [WithObserveRetry] says.
-	ObserveError func(error)
-}
-
 // CampaignOption configures [Campaign].
 type CampaignOption func(*campaignOptions)
 
@@ -56,9 +25,11 @@ type campaignOptions struct {
 	observeRetry  schedule.Schedule[error]
 }
 
-// WithHooks sets the hooks the campaign calls. Default: none.
+// WithHooks adds hooks for the campaign to call. Given several times, it
+// adds each set: for each event the campaign calls the hooks of every set,
+// in the order the options were given. Default: none.
 func WithHooks(h Hooks) CampaignOption {
-	return func(o *campaignOptions) { o.hooks = h }
+	return func(o *campaignOptions) { o.hooks = o.hooks.join(h) }
 }
 
 // WithStepDownPause sets how long, at most, the campaign leaves the lock
@@ -95,9 +66,11 @@ func WithObserveRetry(s schedule.Schedule[error]) CampaignOption {
 //     retry schedule stopped, and one matching lock.ErrInvalidConfig for a
 //     nil svc or f, a nil option or an invalid one.
 //
-// The hooks ([WithHooks]) report each term's start and end and, if asked,
-// each new leader observed. One Campaign at a time per Service: Services
-// run one term at a time, so a second one waits.
+// The hooks ([WithHooks]) report each attempt to lead, each term's start
+// and end and, if asked, each new leader observed and each renewal of the
+// lease (packages metrics and health build on them). One Campaign at a
+// time per Service: Services run one term at a time, so a second one
+// waits.
 func Campaign[A any](ctx context.Context, svc Service, f Effect[A], opts ...CampaignOption) (A, error) {
 	var zero A
 	o, err := buildCampaign(svc, f, opts)
@@ -111,16 +84,25 @@ func Campaign[A any](ctx context.Context, svc Service, f Effect[A], opts ...Camp
 		}
 		defer stop()
 	}
+	acquireCtx, effectCtx := renewalContexts(ctx, o.hooks.Renewal)
 	for {
 		var (
-			term  Leadership
-			led   bool
-			cause error
+			term     Leadership
+			led      bool
+			cause    error
+			stopping chan struct{} // closed when StoppingLeading has returned
 		)
-		res, err := RunAsLeader(ctx, svc, func(ctx context.Context) (a A, err error) {
+		if h := o.hooks.Campaigning; h != nil {
+			h()
+		}
+		res, err := RunAsLeader(acquireCtx, svc, func(ctx context.Context) (a A, err error) {
 			term, led = LeadershipFrom(ctx)
 			if h := o.hooks.StartedLeading; h != nil {
 				h(term)
+			}
+			if h := o.hooks.StoppingLeading; h != nil {
+				stopping = make(chan struct{})
+				context.AfterFunc(ctx, func() { defer close(stopping); h(term) })
 			}
 			defer func() {
 				if p := recover(); p != nil {
@@ -128,8 +110,11 @@ func Campaign[A any](ctx context.Context, svc Service, f Effect[A], opts ...Camp
 				}
 				cause = context.Cause(ctx)
 			}()
-			return f(ctx)
+			return f(effectCtx(ctx))
 		})
+		if stopping != nil {
+			<-stopping // the guarded context has ended: RunAsLeader ends it
+		}
 		if led && o.hooks.StoppedLeading != nil {
 			if cause == nil {
 				cause = err // f's own end: nil, a step-down, a failure
@@ -204,6 +189,25 @@ func observeLeaders(ctx context.Context, l lock.Lock, o campaignOptions) (stop f
 		}
 	}()
 	return func() { cancel(); <-done }, nil
+}
+
+// renewalContexts returns the functions that make the context the
+// campaign acquires with, which carries renewal (see
+// lock.WithRenewalObserver) besides any observer ctx carries, and the
+// effect's context, which carries only the latter, so that locks the
+// effect acquires are not reported to the campaign's hooks.
+func renewalContexts(ctx context.Context, renewal func(lock.RenewalEvent)) (context.Context, func(context.Context) context.Context) {
+	if renewal == nil {
+		return ctx, func(ctx context.Context) context.Context { return ctx }
+	}
+	outer := lock.RenewalObserverFrom(ctx)
+	both := lock.RenewalObserver(renewal)
+	if outer != nil {
+		both = func(ev lock.RenewalEvent) { outer(ev); renewal(ev) }
+	}
+	return lock.WithRenewalObserver(ctx, both), func(ctx context.Context) context.Context {
+		return lock.WithRenewalObserver(ctx, outer)
+	}
 }
 
 // stepDownPause returns once another candidate holds l, after d, or when

@@ -61,4 +61,13 @@
 //
 // Backends prove the contract by running the shared conformance suite in
 // package locktest.
+//
+// # Observing renewals
+//
+// A context made with [WithRenewalObserver] makes every lease acquired
+// with it report its acquisition and each of its renewals (start,
+// duration, outcome) to a [RenewalObserver], for backends built on
+// [Renewal]; backends pass [RenewalObserverFrom] the acquisition's context
+// to [StartRenewal] and know nothing more of it. Packages metrics and
+// health use it through election.Hooks.Renewal.
 package lock

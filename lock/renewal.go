@@ -24,9 +24,10 @@ type RenewFunc func(ctx context.Context) error
 // Backends embed it to implement Lease.Done and Lease.Err, and build their
 // Lease.Release on End. Its methods are safe for concurrent use.
 type Renewal struct {
-	clock  clockwork.Clock
-	timing Timing
-	renew  RenewFunc
+	clock   clockwork.Clock
+	timing  Timing
+	renew   RenewFunc
+	observe RenewalObserver // nil: none
 
 	ticker clockwork.Ticker
 	ending Ending // Done and Err
@@ -49,17 +50,22 @@ type Renewal struct {
 // calls are harmless); until then, or until the lease is lost, a goroutine
 // runs. Stop waits for a renewal in progress, so a RenewFunc must honour its
 // context.
-func StartRenewal(clock clockwork.Clock, timing Timing, acquiredAt time.Time, renew RenewFunc) *Renewal {
+//
+// obs, when not nil, is told of the acquisition and of each renewal (see
+// [RenewalObserver]); backends pass the observer the acquisition's context
+// carries, RenewalObserverFrom(ctx).
+func StartRenewal(clock clockwork.Clock, timing Timing, acquiredAt time.Time, renew RenewFunc, obs RenewalObserver) *Renewal {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Renewal{
-		clock:  clock,
-		timing: timing,
-		renew:  renew,
-		stop:   make(chan struct{}),
-		exited: make(chan struct{}),
-		ended:  make(chan struct{}),
-		ctx:    ctx,
-		cancel: cancel,
+		clock:   clock,
+		timing:  timing,
+		renew:   renew,
+		observe: obs,
+		stop:    make(chan struct{}),
+		exited:  make(chan struct{}),
+		ended:   make(chan struct{}),
+		ctx:     ctx,
+		cancel:  cancel,
 	}
 	// Hold the lock while arming the timer: a deadline already past fires
 	// at once, and onDeadline must see the timer assigned.
@@ -70,6 +76,9 @@ func StartRenewal(clock clockwork.Clock, timing Timing, acquiredAt time.Time, re
 	// Both timers exist when StartRenewal returns, so a fake clock can be
 	// advanced at once.
 	r.ticker = clock.NewTicker(timing.RetryPeriod)
+	if obs != nil {
+		obs(RenewalEvent{Started: true, At: acquiredAt})
+	}
 	go r.loop()
 	return r
 }
@@ -164,8 +173,12 @@ func (r *Renewal) loop() {
 			return
 		case <-ticker.Chan():
 		}
+		if r.ctx.Err() != nil {
+			return // ending while a tick was pending: no renewal after the end
+		}
 		start := r.clock.Now()
 		err := r.renew(r.ctx)
+		took := r.clock.Since(start)
 		switch {
 		case err == nil:
 			r.mu.Lock()
@@ -176,10 +189,32 @@ func (r *Renewal) loop() {
 			r.mu.Unlock()
 		case errors.Is(err, ErrLost):
 			r.Lose(err)
+		}
+		r.report(RenewalEvent{At: start, Took: took, Err: err})
+		if errors.Is(err, ErrLost) {
 			return
 		}
 		// Other errors: try again at the next tick; the deadline decides.
 	}
+}
+
+// report passes ev to the observer, if any, unless the renewal failed
+// because Stop cut it short.
+func (r *Renewal) report(ev RenewalEvent) {
+	if r.observe == nil {
+		return
+	}
+	if ev.Err != nil {
+		// Every end cancels the renewal under r.mu before it sets the
+		// error: under r.mu, a renewal cut short sees why.
+		r.mu.Lock()
+		stopped := errors.Is(r.ending.Err(), ErrReleased)
+		r.mu.Unlock()
+		if stopped {
+			return
+		}
+	}
+	r.observe(ev)
 }
 
 // Sleep waits d on clock, or until ctx ends. It returns nil after d and an

@@ -19,7 +19,7 @@ var timing = lock.Timing{LeaseDuration: 15 * time.Second, RenewDeadline: 10 * ti
 func TestRenewalWithDeadlineAlreadyPast(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		clock := clockwork.NewRealClock()
-		r := lock.StartRenewal(clock, timing, time.Now().Add(-time.Minute), func(context.Context) error { return nil })
+		r := lock.StartRenewal(clock, timing, time.Now().Add(-time.Minute), func(context.Context) error { return nil }, nil)
 		<-r.Done()
 		if !errors.Is(r.Err(), lock.ErrLost) {
 			t.Errorf("Err = %v, want ErrLost", r.Err())
@@ -43,7 +43,7 @@ func TestRenewalDeadlineFromLastSuccessfulStart(t *testing.T) {
 				return nil
 			}
 			return errors.New("timeout")
-		})
+		}, nil)
 		<-r.Done()
 		// The last success started at 4 s: the deadline is 14 s.
 		if lost := time.Since(start); lost != 14*time.Second {
@@ -59,7 +59,7 @@ func TestRenewalLostAndHanging(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := lock.StartRenewal(clockwork.NewRealClock(), timing, time.Now(), func(context.Context) error {
 			return lock.Lost("taken over")
-		})
+		}, nil)
 		<-r.Done()
 		if !errors.Is(r.Err(), lock.ErrLost) {
 			t.Errorf("Err = %v, want ErrLost", r.Err())
@@ -70,7 +70,7 @@ func TestRenewalLostAndHanging(t *testing.T) {
 		hung := lock.StartRenewal(clockwork.NewRealClock(), timing, start, func(ctx context.Context) error {
 			<-ctx.Done() // a request that never answers
 			return ctx.Err()
-		})
+		}, nil)
 		<-hung.Done()
 		if lost := time.Since(start); lost != 10*time.Second {
 			t.Errorf("hanging renewal: lease ended after %v, want 10s", lost)
@@ -82,7 +82,7 @@ func TestRenewalLostAndHanging(t *testing.T) {
 // Stop on a held lease reports it held and marks it released.
 func TestRenewalStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := lock.StartRenewal(clockwork.NewRealClock(), timing, time.Now(), func(context.Context) error { return nil })
+		r := lock.StartRenewal(clockwork.NewRealClock(), timing, time.Now(), func(context.Context) error { return nil }, nil)
 		time.Sleep(5 * time.Second)
 		if !r.Stop() {
 			t.Error("Stop on a held lease reported it not held")
@@ -100,7 +100,7 @@ func TestRenewalStop(t *testing.T) {
 // held; a concurrent call waits for the first to return, then returns nil.
 func TestRenewalEnd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := lock.StartRenewal(clockwork.NewRealClock(), timing, time.Now(), func(context.Context) error { return nil })
+		r := lock.StartRenewal(clockwork.NewRealClock(), timing, time.Now(), func(context.Context) error { return nil }, nil)
 		errFree := errors.New("free failed")
 		var calls atomic.Int32
 		second := make(chan error, 1)

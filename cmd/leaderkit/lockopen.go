@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/leaderkit/leaderkit/internal/lockurl"
 	"github.com/leaderkit/leaderkit/lock"
 )
 
@@ -32,17 +33,22 @@ type openedLock struct {
 	Close func() error
 }
 
-// openLockFunc opens the lock that a --lock URL names for identity. Errors
-// matching lock.ErrInvalidConfig are usage errors.
-type openLockFunc func(ctx context.Context, raw, identity string) (*openedLock, error)
+// openLockFunc opens the lock that a --lock URL names for identity, with
+// the timing options of the flags. Errors matching lock.ErrInvalidConfig or
+// lockurl.ErrUsage are usage errors.
+type openLockFunc func(ctx context.Context, raw, identity string, timing []lockurl.Option) (*openedLock, error)
 
 // stdio are the standard streams the sidecar hands to CMD; Stderr also
 // gets the sidecar's own log.
 type stdio struct{ Stdin, Stdout, Stderr *os.File }
 
-// openLockURL opens the lock a --lock URL names. Lock URLs are parsed by
-// package internal/lockurl, to be wired in here; until then every URL is
-// refused as a usage error.
-func openLockURL(_ context.Context, raw, _ string) (*openedLock, error) {
-	return nil, &lock.ConfigError{Field: "--lock", Value: raw, Rule: "cannot be opened: this build has no lock URL support"}
+// openLockURL opens the lock a --lock URL names with package
+// internal/lockurl, which also checks with one request that the server
+// answers.
+func openLockURL(ctx context.Context, raw, identity string, timing []lockurl.Option) (*openedLock, error) {
+	o, err := lockurl.Open(ctx, raw, identity, append(timing, lockurl.WithCandidateCheck())...)
+	if err != nil {
+		return nil, err
+	}
+	return &openedLock{Lock: o.Lock, Name: o.Name, Timing: o.Timing, Close: o.Close}, nil
 }

@@ -17,6 +17,20 @@
 //	leaderkit run --lock URL [--identity ID] [--grace D] [--once | --restart] -- CMD [ARGS...]
 //	    Campaigns for the lock and runs CMD while, and only while, this
 //	    process leads. See "Running a command as leader" below.
+//	leaderkit status --lock URL [--json] [--timeout 10s]
+//	    Prints who holds the lock, with which term and, where the backend
+//	    records it, since when; "no leader" when it is free.
+//	leaderkit observe --lock URL [--json] [--timeout 10s]
+//	    Prints the lock's state, then a line for every change ("no leader"
+//	    included), until SIGTERM or SIGINT; JSON lines with --json.
+//
+// Lock URLs name a lock on any backend: kube://NAMESPACE/NAME,
+// etcd://HOST:PORT[,HOST:PORT]/NAME, consul://HOST:PORT/NAME,
+// zk://HOST:PORT[,HOST:PORT]/PATH, postgres://USER@HOST/DB?lock=NAME,
+// mysql://USER@HOST/DB?lock=NAME (see internal/lockurl).
+//
+// The exit status is 2 for a mistake in the command line (flags, lock
+// URL), 1 for any other failure.
 //
 // # Running a command as leader
 //
@@ -64,7 +78,8 @@ import (
 	"github.com/leaderkit/leaderkit/internal/supervise"
 )
 
-const usage = "usage: leaderkit demo | demo-memory | campaign -etcd ENDPOINTS -lock NAME -id IDENTITY [-ttl 3s] | run --lock URL [flags] -- CMD [ARGS...]"
+const usage = "usage: leaderkit demo | demo-memory | campaign -etcd ENDPOINTS -lock NAME -id IDENTITY [-ttl 3s] | " +
+	statusSynopsis + " | " + observeSynopsis + " | run --lock URL [flags] -- CMD [ARGS...]"
 
 func main() {
 	supervise.Init() // `leaderkit run` starts this executable again as its watchdog
@@ -81,14 +96,14 @@ func runMain(args []string, open openLockFunc) int {
 	}
 	if err := run(args); err != nil {
 		fmt.Fprintln(os.Stderr, "leaderkit:", err)
-		return 1
+		return exitCode(err)
 	}
 	return 0
 }
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%s", usage)
+		return usageErrorf("%s", usage)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -99,7 +114,11 @@ func run(args []string) error {
 		return demoMemory(ctx, os.Stdout)
 	case "campaign":
 		return campaignEtcd(ctx, args[1:], os.Stdout)
+	case "status":
+		return statusCmd(ctx, args[1:], os.Stdout, os.Stderr)
+	case "observe":
+		return observeCmd(ctx, args[1:], os.Stdout, os.Stderr)
 	default:
-		return fmt.Errorf("unknown command %q; %s", args[0], usage)
+		return usageErrorf("unknown command %q; %s", args[0], usage)
 	}
 }

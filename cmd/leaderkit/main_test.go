@@ -11,6 +11,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/leaderkit/leaderkit/internal/lockurl"
+	"github.com/leaderkit/leaderkit/internal/lockurl/lockurltest"
 	"github.com/leaderkit/leaderkit/internal/supervise"
 	"github.com/leaderkit/leaderkit/internal/testserver"
 	"github.com/leaderkit/leaderkit/lock"
@@ -27,6 +29,10 @@ const childEnv = "LEADERKIT_TEST_AS_COMMAND"
 // lock of its own.
 var etcdServer *testserver.Etcd
 
+// servers are the lock servers of the status and observe tests, started on
+// first use and stopped after the tests.
+var servers = lockurltest.New()
+
 func TestMain(m *testing.M) {
 	supervise.Init()
 	if os.Getenv(childEnv) == "1" {
@@ -40,8 +46,10 @@ func TestMain(m *testing.M) {
 	etcdServer = e
 	code := m.Run()
 	stop() // before looking for leaks: the embedded server has goroutines
+	servers.Close()
 	if code == 0 {
-		if err := goleak.Find(); err != nil {
+		// client-go starts klog's flush daemon once for good.
+		if err := goleak.Find(goleak.IgnoreTopFunction("k8s.io/klog/v2.(*flushDaemon).run.func1")); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
 			code = 1
 		}
@@ -52,7 +60,7 @@ func TestMain(m *testing.M) {
 // openTestLock stands in for lock URLs in the tests: it opens
 // "etcd://HOST:PORT/NAME?ttl=D" (D defaults to etcdlock.DefaultTTL) with
 // package lock/etcd.
-func openTestLock(_ context.Context, raw, identity string) (*openedLock, error) {
+func openTestLock(_ context.Context, raw, identity string, _ []lockurl.Option) (*openedLock, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "etcd" || u.Host == "" {
 		return nil, &lock.ConfigError{Field: "--lock", Value: raw, Rule: "must be etcd://HOST:PORT/NAME[?ttl=D] in the tests"}

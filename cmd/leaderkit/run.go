@@ -9,18 +9,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
-	"strconv"
 	"time"
 
 	"github.com/leaderkit/leaderkit/election"
+	"github.com/leaderkit/leaderkit/internal/lockurl"
 	"github.com/leaderkit/leaderkit/internal/supervise"
 	"github.com/leaderkit/leaderkit/lock"
 	"github.com/leaderkit/leaderkit/schedule"
 )
 
-const runUsage = "usage: leaderkit run --lock URL [--identity ID] [--grace D] [--once | --restart] -- CMD [ARGS...]"
+const runUsage = "usage: leaderkit run --lock URL [--identity ID] [--grace D] [--once | --restart]\n" +
+	"                    [--ttl D | --lease-duration D --renew-deadline D --retry-period D] -- CMD [ARGS...]"
 
 // runConfig is what the flags of `leaderkit run` say.
 type runConfig struct {
@@ -31,13 +31,8 @@ type runConfig struct {
 	restart  bool
 	argv     []string // CMD and its arguments
 	path     string   // CMD resolved on PATH
+	timing   []lockurl.Option
 }
-
-// usageError is a bad command line: exit code 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
 
 // parseRun parses the arguments of `leaderkit run`.
 func parseRun(args []string, stderr io.Writer) (runConfig, error) {
@@ -54,9 +49,22 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 		"must be less than the lock's LeaseDuration - RenewDeadline (default: half of that)")
 	fs.BoolVar(&c.once, "once", false, "exit after the first leadership ends instead of campaigning again")
 	fs.BoolVar(&c.restart, "restart", false, "when CMD exits by itself, release and campaign again instead of exiting with its code")
+	var ttl, leaseDuration, renewDeadline, retryPeriod time.Duration
+	fs.DurationVar(&ttl, "ttl", 0, "session or lease TTL of etcd, Consul and ZooKeeper locks (default: the backend's)")
+	fs.DurationVar(&leaseDuration, "lease-duration", 0, "LeaseDuration of Kubernetes, PostgreSQL and MySQL locks (default: the backend's)")
+	fs.DurationVar(&renewDeadline, "renew-deadline", 0, "RenewDeadline of Kubernetes, PostgreSQL and MySQL locks (default: the backend's)")
+	fs.DurationVar(&retryPeriod, "retry-period", 0, "RetryPeriod of Kubernetes, PostgreSQL and MySQL locks (default: the backend's)")
 	// --listen ADDR (health, /leader and metrics) registers here.
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err}
+	}
+	for _, t := range []struct {
+		d   time.Duration
+		opt func(time.Duration) lockurl.Option
+	}{{ttl, lockurl.WithTTL}, {leaseDuration, lockurl.WithLeaseDuration}, {renewDeadline, lockurl.WithRenewDeadline}, {retryPeriod, lockurl.WithRetryPeriod}} {
+		if t.d != 0 {
+			c.timing = append(c.timing, t.opt(t.d))
+		}
 	}
 	c.argv = fs.Args()
 	bad := func(field string, value any, rule string) error {
@@ -78,11 +86,7 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 	}
 	c.path = path
 	if c.identity == "" {
-		host, err := os.Hostname()
-		if err != nil {
-			return c, fmt.Errorf("default --identity: %w", err)
-		}
-		c.identity = host + "-" + strconv.Itoa(os.Getpid())
+		c.identity = lockurl.DefaultIdentity()
 	}
 	return c, nil
 }
@@ -121,7 +125,7 @@ func runSidecar(ctx context.Context, args []string, open openLockFunc, std stdio
 		switch {
 		case errors.Is(err, flag.ErrHelp): // -h: the flag package printed the help
 			return 0
-		case errors.As(err, new(usageError)) || errors.Is(err, lock.ErrInvalidConfig):
+		case errors.As(err, new(usageError)) || errors.Is(err, lock.ErrInvalidConfig) || errors.Is(err, lockurl.ErrUsage):
 			fmt.Fprintf(std.Stderr, "leaderkit run: %v\n%s\n", err, runUsage)
 			return exitUsage
 		}
@@ -131,7 +135,7 @@ func runSidecar(ctx context.Context, args []string, open openLockFunc, std stdio
 	if err != nil {
 		return usage(err)
 	}
-	opened, err := open(ctx, c.lockURL, c.identity)
+	opened, err := open(ctx, c.lockURL, c.identity, c.timing)
 	if err != nil {
 		return usage(fmt.Errorf("--lock: %w", err))
 	}

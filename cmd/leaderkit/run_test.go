@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/leaderkit/leaderkit/internal/lockurl/lockurltest"
 	"github.com/leaderkit/leaderkit/internal/testserver"
 	etcdlock "github.com/leaderkit/leaderkit/lock/etcd"
 )
@@ -176,5 +178,41 @@ func TestRunUsageErrors(t *testing.T) {
 	}
 	if h := e.holder(); h != "" {
 		t.Errorf("a usage error left the lock held by %q", h)
+	}
+}
+
+// On every backend, `leaderkit run` opens its --lock URL through package
+// lockurl, runs CMD with the lock's term in its environment, releases the
+// lock when CMD exits by itself and exits with CMD's code.
+func TestRunEveryBackend(t *testing.T) {
+	for _, backend := range lockurltest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			raw := servers.URL(t, backend, lockurltest.Name(t))
+			out := filepath.Join(t.TempDir(), "env")
+			stderr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stderr.Close()
+			args := []string{"--lock", raw, "--identity", "runner", "--", "sh", "-c",
+				`echo "$LEADERKIT_TERM $LEADERKIT_IDENTITY" > ` + out + `; exit 7`}
+			if code := runSidecar(context.Background(), args, openLockURL, stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: stderr}); code != 7 {
+				log, _ := os.ReadFile(stderr.Name())
+				t.Fatalf("exit code %d, want CMD's 7; stderr:\n%s", code, log)
+			}
+			env, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var term uint64
+			var identity string
+			if _, err := fmt.Sscanf(string(env), "%d %s", &term, &identity); err != nil || term == 0 || identity != "runner" {
+				t.Errorf("CMD saw LEADERKIT_TERM LEADERKIT_IDENTITY = %q (%v)", env, err)
+			}
+			rec, err := lockurltest.Open(t, raw, "observer").Lock.Holder(context.Background())
+			if err != nil || !rec.Free() {
+				t.Errorf("after CMD exited the lock is %+v, %v; want free", rec, err)
+			}
+		})
 	}
 }

@@ -8,32 +8,17 @@ import (
 
 	"github.com/leaderkit/leaderkit/election"
 	"github.com/leaderkit/leaderkit/lock"
-	"github.com/leaderkit/leaderkit/schedule"
 )
 
-// Timing of Candidates and Followers. A release, by Resign or Stop, is
-// bounded by election.DefaultReleaseTimeout; a backend that cannot be
-// reached within it is left to expire the lock (after the ttl), and the
-// error goes to the error channel.
-const (
-	// ResignPause is how long a Candidate that resigned waits for another
-	// candidate to take the free lock before it campaigns again. It is
-	// skipped when another candidate leads already (queued backends, etcd
-	// and ZooKeeper, hand over at once), so it delays only the return of a
-	// candidate that finds nobody else to take over.
-	ResignPause = 500 * time.Millisecond
-
-	// RetryBase and RetryMax shape the retries after a backend error: the
-	// first after RetryBase, each next one twice as late, at most RetryMax.
-	RetryBase = 250 * time.Millisecond
-	RetryMax  = 5 * time.Second
-)
-
-// retry returns the schedule of retries after backend errors: 250 ms,
-// 500 ms, 1 s, 2 s, 4 s, 5 s, 5 s, ...
-func retry() schedule.Schedule[error] {
-	return schedule.Union(schedule.Exponential[error](RetryBase, 2), schedule.Spaced[error](RetryMax))
-}
+// ResignPause is how long a Candidate that resigned waits for another
+// candidate to take the free lock before it campaigns again. It is skipped
+// when another candidate leads already (queued backends, etcd and
+// ZooKeeper, hand over at once), so it delays only the return of a
+// candidate that finds nobody else to take over. The release itself, by
+// Resign or Stop, is bounded by election.DefaultReleaseTimeout; a backend
+// that cannot be reached within it is left to expire the lock (after the
+// ttl), and the error goes to the error channel.
+const ResignPause = 500 * time.Millisecond
 
 // Candidate runs for the leadership of one election, as node. Make one
 // with [NewCandidate], start it with [Candidate.RunForElection], end it
@@ -103,11 +88,6 @@ func NewCandidate(backend Backend, key, node string, ttl time.Duration) (*Candid
 		return nil, fmt.Errorf("leadership: %w", err)
 	}
 	return c, nil
-}
-
-// configError returns the error of an invalid argument of a constructor.
-func configError(field string, value any, rule string) error {
-	return fmt.Errorf("leadership: %w", &lock.ConfigError{Field: field, Value: value, Rule: rule})
 }
 
 // RunForElection starts campaigning in a goroutine and returns its

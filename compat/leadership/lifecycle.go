@@ -2,10 +2,13 @@ package leadership
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/leaderkit/leaderkit/internal/chans"
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/schedule"
 )
 
 // lifecycle is what a Candidate and a Follower share: a loop run in a
@@ -83,4 +86,24 @@ func (lc *lifecycle[T]) report(err error) {
 	if lc.errs != nil && !lc.errsClosed {
 		chans.SendDropOldest(lc.errs, err)
 	}
+}
+
+// RetryBase and RetryMax shape the retries of Candidates and Followers
+// after a backend error: the first after RetryBase, each next one twice as
+// late, at most RetryMax.
+const (
+	RetryBase = 250 * time.Millisecond
+	RetryMax  = 5 * time.Second
+)
+
+// retry returns the schedule of retries after backend errors: 250 ms,
+// 500 ms, 1 s, 2 s, 4 s, 5 s, 5 s, ...
+func retry() schedule.Schedule[error] {
+	return schedule.Union(schedule.Exponential[error](RetryBase, 2), schedule.Spaced[error](RetryMax))
+}
+
+// configError returns the error of an invalid argument of NewCandidate or
+// NewFollower.
+func configError(field string, value any, rule string) error {
+	return fmt.Errorf("leadership: %w", &lock.ConfigError{Field: field, Value: value, Rule: rule})
 }

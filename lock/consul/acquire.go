@@ -68,7 +68,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 			return nil, err
 		}
 		if entry != nil {
-			return l.lead(session, entry.ModifyIndex, start), nil
+			return l.lead(session, entry.ModifyIndex, start, lock.RenewalObserverFrom(ctx)), nil
 		}
 		// Refused: see who has the key now.
 		if pair, _, err = l.get(ctx, "acquire", api.QueryOptions{}); err != nil {

@@ -26,10 +26,11 @@ type lease struct {
 }
 
 // lead starts renewing session, which has just locked the key at index
-// term, and watching the key. The acquisition's request began at start.
-func (l *Lock) lead(session string, term uint64, start time.Time) lock.Lease {
+// term, and watching the key. The acquisition's request began at start;
+// obs, if not nil, is told of the renewals.
+func (l *Lock) lead(session string, term uint64, start time.Time, obs lock.RenewalObserver) lock.Lease {
 	le := &lease{l: l, session: session, term: term, monitorDone: make(chan struct{})}
-	le.Renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew)
+	le.Renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew, obs)
 	l.leads(session, le)
 	go le.monitor()
 	return le

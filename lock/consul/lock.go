@@ -10,6 +10,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/internal/newargs"
 )
 
 // backendName names this backend in *lock.BackendError values.
@@ -56,13 +57,7 @@ var _ lock.Lock = (*Lock)(nil)
 // does no I/O: an unreachable agent shows at the first call.
 func New(client *api.Client, name, identity string, opts ...Option) (*Lock, error) {
 	c := &config{key: DefaultKeyRoot + name, ttl: DefaultTTL, lockDelay: DefaultLockDelay, clock: clockwork.NewRealClock()}
-	if err := lock.ApplyOptions(c, opts); err != nil {
-		return nil, fmt.Errorf("consul: %w", err)
-	}
-	if client == nil {
-		return nil, fmt.Errorf("consul: %w", &lock.ConfigError{Field: "client", Value: "nil", Rule: "must not be nil"})
-	}
-	if err := c.validate(name, identity); err != nil {
+	if err := newargs.Apply(c, opts, client, name, identity, c.validate); err != nil {
 		return nil, fmt.Errorf("consul: %w", err)
 	}
 	return &Lock{

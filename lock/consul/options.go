@@ -10,7 +10,11 @@ import (
 	"github.com/leaderkit/leaderkit/lock"
 )
 
-// Defaults and limits of the options.
+// DefaultKeyRoot is the root of the default key: a lock called name is
+// kept in the key DefaultKeyRoot + name (see [WithKey]).
+const DefaultKeyRoot = "leaderkit/"
+
+// The default and the limits of [WithTTL].
 const (
 	// DefaultTTL is the TTL of the Consul session behind each acquisition,
 	// the same as Consul's api.Lock uses.
@@ -21,7 +25,10 @@ const (
 	// MaxTTL is the longest TTL [WithTTL] accepts, Consul's own limit of
 	// 86400 s.
 	MaxTTL = 24 * time.Hour
+)
 
+// The default and the limits of [WithLockDelay].
+const (
 	// DefaultLockDelay is the lock-delay of the sessions, Consul's own
 	// default.
 	DefaultLockDelay = 15 * time.Second
@@ -31,10 +38,6 @@ const (
 	// MaxLockDelay is the longest lock-delay [WithLockDelay] accepts; Consul
 	// applies no more than 60 s.
 	MaxLockDelay = 60 * time.Second
-
-	// DefaultKeyRoot is the root of the default key: a lock called name is
-	// kept in the key DefaultKeyRoot + name.
-	DefaultKeyRoot = "leaderkit/"
 )
 
 // Option configures a [Lock] made by [New].
@@ -53,9 +56,7 @@ type config struct {
 // Candidates sharing a key compete for the same lock, whatever their names.
 // The default is [DefaultKeyRoot] + name. It must not be empty nor start with
 // "/" (Consul's HTTP API would strip it from some requests and not others).
-func WithKey(key string) Option {
-	return func(c *config) { c.key = key }
-}
+func WithKey(key string) Option { return func(c *config) { c.key = key } }
 
 // WithTTL sets the TTL of the Consul session behind each acquisition. The
 // holder renews its session every TTL/6 and steps down 2/3 TTL after the
@@ -63,9 +64,7 @@ func WithKey(key string) Option {
 // not renewed for the TTL (in practice for twice the TTL), which frees the
 // key. The default is [DefaultTTL] (15 s); it must be from [MinTTL] (10 s) to
 // [MaxTTL] (24 h), the range Consul accepts.
-func WithTTL(ttl time.Duration) Option {
-	return func(c *config) { c.ttl = ttl }
-}
+func WithTTL(ttl time.Duration) Option { return func(c *config) { c.ttl = ttl } }
 
 // WithLockDelay sets the lock-delay of the sessions: after Consul
 // invalidates one of them (TTL expiry, destroyed by an operator, its node
@@ -74,21 +73,16 @@ func WithTTL(ttl time.Duration) Option {
 // leads. A [lock.Lease.Release] frees the key without any delay. The
 // default is [DefaultLockDelay] (15 s); it must be 0 (no delay) or from
 // [MinLockDelay] (1 ms) to [MaxLockDelay] (60 s).
-func WithLockDelay(d time.Duration) Option {
-	return func(c *config) { c.lockDelay = d }
-}
+func WithLockDelay(d time.Duration) Option { return func(c *config) { c.lockDelay = d } }
 
 // WithClock sets the clock that times renewals, retries and the holder's
 // local deadline. The default is the real clock; tests pass a
 // clockwork.FakeClock. It must not be nil.
-func WithClock(clock clockwork.Clock) Option {
-	return func(c *config) { c.clock = clock }
-}
+func WithClock(clock clockwork.Clock) Option { return func(c *config) { c.clock = clock } }
 
-func (c *config) validate(name, identity string) error {
-	if err := lock.CheckNameIdentity(name, identity, 0); err != nil {
-		return err
-	}
+// validate checks the options against their rules, which come from
+// Consul's limits, after New's common checks (see newargs.Apply).
+func (c *config) validate() error {
 	switch {
 	case c.key == "":
 		return &lock.ConfigError{Field: "Key", Value: `""`, Rule: "must not be empty"}

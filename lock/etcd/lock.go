@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/connectivity"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/internal/newargs"
 )
 
 // backendName names this backend in *lock.BackendError values.
@@ -53,13 +54,7 @@ var (
 // shows at the first call.
 func New(client *clientv3.Client, name, identity string, opts ...Option) (*Lock, error) {
 	c := &config{prefix: DefaultPrefixRoot + name, ttl: DefaultTTL, clock: clockwork.NewRealClock()}
-	if err := lock.ApplyOptions(c, opts); err != nil {
-		return nil, fmt.Errorf("etcd: %w", err)
-	}
-	if client == nil {
-		return nil, fmt.Errorf("etcd: %w", &lock.ConfigError{Field: "client", Value: "nil", Rule: "must not be nil"})
-	}
-	if err := c.validate(name, identity); err != nil {
+	if err := newargs.Apply(c, opts, client, name, identity, func() error { return c.validate(name) }); err != nil {
 		return nil, fmt.Errorf("etcd: %w", err)
 	}
 	timing := lock.TTLTiming(c.ttl)

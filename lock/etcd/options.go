@@ -41,9 +41,7 @@ type config struct {
 // names. The default is [DefaultPrefixRoot] + name. It must not be empty; it
 // should not be a prefix of another election's prefix plus "/" (as "/a" is
 // of "/a/b"), since one election would then see the other's keys.
-func WithPrefix(prefix string) Option {
-	return func(c *config) { c.prefix = prefix }
-}
+func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
 
 // WithTTL sets the TTL of the etcd lease behind each acquisition: when the
 // holder stops keeping it alive, etcd deletes its key TTL later at the
@@ -51,21 +49,16 @@ func WithPrefix(prefix string) Option {
 // confirmed keep-alive, and sends keep-alives every TTL/6. The default is
 // [DefaultTTL] (15 s); it must be a whole number of seconds from [MinTTL]
 // (1 s) to [MaxTTL].
-func WithTTL(ttl time.Duration) Option {
-	return func(c *config) { c.ttl = ttl }
-}
+func WithTTL(ttl time.Duration) Option { return func(c *config) { c.ttl = ttl } }
 
 // WithClock sets the clock that times keep-alives and the holder's local
 // deadline; etcd's own lease expiry is timed by the server. It must not be
 // nil; the default is the real clock, and tests pass a clockwork.FakeClock.
-func WithClock(clock clockwork.Clock) Option {
-	return func(c *config) { c.clock = clock }
-}
+func WithClock(clock clockwork.Clock) Option { return func(c *config) { c.clock = clock } }
 
-func (c *config) validate(name, identity string) error {
-	if err := lock.CheckNameIdentity(name, identity, 0); err != nil {
-		return err
-	}
+// validate checks name and the options against etcd's rules, after New's
+// common checks (see newargs.Apply).
+func (c *config) validate(name string) error {
 	switch {
 	case strings.Contains(name, "/"):
 		return &lock.ConfigError{Field: "name", Value: fmt.Sprintf("%q", name),

@@ -55,7 +55,7 @@ func (l *Lock) enqueue(ctx context.Context) (*entry, queue, error) {
 		return nil, queue{}, l.fail(ctx, "acquire", fmt.Errorf("grant lease: %w", err))
 	}
 	e := &entry{l: l, lease: g.ID, key: fmt.Sprintf("%s%x", l.prefix, g.ID)}
-	e.renewal = lock.StartRenewal(l.clock, l.timing, start, e.keepAlive)
+	e.renewal = lock.StartRenewal(l.clock, l.timing, start, e.keepAlive, lock.RenewalObserverFrom(ctx))
 	resp, err := l.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(e.key), "=", 0)).
 		Then(

@@ -99,7 +99,7 @@ func (l *LeaseLock) acquire(ctx context.Context, cur *coordinationv1.Lease) (_ l
 		return nil, false, l.backendError(ctx, "acquire", err)
 	}
 	l.observe(written)
-	return l.hold(written, term, start), false, nil
+	return l.hold(written, term, start, lock.RenewalObserverFrom(ctx)), false, nil
 }
 
 // create creates the Lease with spec. The request is bounded by

@@ -30,10 +30,11 @@ type leaseHold struct {
 }
 
 // hold starts the lease of an acquisition that wrote obj with term, whose
-// first write started at start: its renewals and its watch.
-func (l *LeaseLock) hold(obj *coordinationv1.Lease, term uint64, start time.Time) *leaseHold {
+// first write started at start: its renewals, told to obs if not nil, and
+// its watch.
+func (l *LeaseLock) hold(obj *coordinationv1.Lease, term uint64, start time.Time, obs lock.RenewalObserver) *leaseHold {
 	h := &leaseHold{lock: l, term: term, obj: obj, watchDone: make(chan struct{})}
-	h.Renewal = lock.StartRenewal(l.clock, l.timing, start, h.renew)
+	h.Renewal = lock.StartRenewal(l.clock, l.timing, start, h.renew, obs)
 	go h.watch(obj.ResourceVersion)
 	return h
 }

@@ -94,8 +94,8 @@ func (h *leaseHold) follow(ctx context.Context, rv string) (next string, lost er
 		case watch.Deleted:
 			return "", h.deleted()
 		case watch.Added, watch.Modified:
-			cur, isLease := ev.Object.(*coordinationv1.Lease)
-			if !isLease || cur.Name != l.name {
+			cur, isLease := kubeapi.Named[*coordinationv1.Lease](ev.Object, l.name)
+			if !isLease {
 				continue
 			}
 			if !h.ours(cur) {

@@ -109,10 +109,6 @@ func (w *leaseWaiter) broken() {
 // the end of ctx.
 func (w *leaseWaiter) next(ctx context.Context, expiry <-chan time.Time) error {
 	l := w.l
-	var events <-chan watch.Event
-	if w.watch != nil {
-		events = w.watch.ResultChan()
-	}
 	var retry <-chan time.Time
 	if w.retry != nil {
 		retry = w.retry.Chan()
@@ -124,14 +120,8 @@ func (w *leaseWaiter) next(ctx context.Context, expiry <-chan time.Time) error {
 		return nil
 	case <-retry:
 		w.retry = nil
-		if _, _, err := l.read(ctx, "wait"); err != nil {
-			if ctx.Err() != nil || kubeapi.Permanent(err) {
-				return err
-			}
-			w.broken()
-		}
-		return nil
-	case ev, ok := <-events:
+		return w.reread(ctx)
+	case ev, ok := <-kubeapi.Events(w.watch):
 		if !ok {
 			// The apiserver ended the watch (timeout, restart). Read at once
 			// and watch again; if this watch brought nothing, the next
@@ -144,18 +134,12 @@ func (w *leaseWaiter) next(ctx context.Context, expiry <-chan time.Time) error {
 				w.broken()
 				return nil
 			}
-			if _, _, err := l.read(ctx, "wait"); err != nil {
-				if ctx.Err() != nil || kubeapi.Permanent(err) {
-					return err
-				}
-				w.broken()
-			}
-			return nil
+			return w.reread(ctx)
 		}
 		w.events++
 		switch ev.Type {
 		case watch.Added, watch.Modified:
-			if lease, ok := ev.Object.(*coordinationv1.Lease); ok && lease.Name == l.name {
+			if lease, ok := kubeapi.Named[*coordinationv1.Lease](ev.Object, l.name); ok {
 				l.observe(lease)
 			}
 		case watch.Deleted:
@@ -169,13 +153,22 @@ func (w *leaseWaiter) next(ctx context.Context, expiry <-chan time.Time) error {
 			if kubeapi.Permanent(err) {
 				return l.backendError(ctx, "watch", err)
 			}
-			if _, _, err := l.read(ctx, "wait"); err != nil {
-				if ctx.Err() != nil || kubeapi.Permanent(err) {
-					return err
-				}
-				w.broken()
-			}
+			return w.reread(ctx)
 		}
 		return nil
 	}
+}
+
+// reread reads the Lease, recording it as an observation, after the watch
+// broke or ended. A failure that retrying cannot fix, or the end of ctx, is
+// returned; any other leaves the watch broken, to be tried again in
+// RetryPeriod.
+func (w *leaseWaiter) reread(ctx context.Context) error {
+	if _, _, err := w.l.read(ctx, "wait"); err != nil {
+		if ctx.Err() != nil || kubeapi.Permanent(err) {
+			return err
+		}
+		w.broken()
+	}
+	return nil
 }

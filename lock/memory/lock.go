@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/internal/renewed"
 )
 
 // Lock is one candidate's handle on a named lock in a [Store]. It implements
@@ -70,9 +71,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 	s.notifyLocked(r)
 	s.mu.Unlock()
 
-	le := &lease{lock: l, term: term}
-	le.Renewal = lock.StartRenewal(s.clock, l.timing, start, le.renew)
-	return le, nil
+	return renewed.Start(s.clock, l.timing, start, term, l.renew, l.free, lock.RenewalObserverFrom(ctx)), nil
 }
 
 // Holder returns the current record; an expired record is free.
@@ -118,17 +117,9 @@ func (l *Lock) Wait(ctx context.Context, seen lock.Record) error {
 	}
 }
 
-// lease is a held record; its renewal answers Done and Err.
-type lease struct {
-	*lock.Renewal
-	lock *Lock
-	term uint64
-}
-
-func (le *lease) Term() uint64 { return le.term }
-
-func (le *lease) renew(ctx context.Context) error {
-	l := le.lock
+// renew renews the record held with term: its lease runs LeaseDuration
+// from now, by the store's clock, unless it is no longer this candidate's.
+func (l *Lock) renew(ctx context.Context, term uint64) error {
 	if err := l.store.reach(ctx, l.identity, "renew"); err != nil {
 		return err
 	}
@@ -137,27 +128,21 @@ func (le *lease) renew(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.recordLocked(l.name)
-	if r.holder != l.identity || r.term != le.term {
+	if r.holder != l.identity || r.term != term {
 		return lock.Lost("record now held by %q with term %d", r.holder, r.term)
 	}
 	r.expiresAt = start.Add(l.timing.LeaseDuration)
 	return nil
 }
 
-// Release stops renewals and frees the record where it is still this
-// lease's, holder and term alike. It does so after a loss too: a lease
-// lost at its local deadline still holds the record by the store's clock
-// until it expires, and freeing it spares the next holder that wait; after
-// a loss it returns nil even when the store cannot be reached before ctx
-// ends. Only the first call touches the store.
-func (le *lease) Release(ctx context.Context) error {
-	return le.End(func(held bool) error { return le.free(ctx, held) })
-}
-
-// free frees the record once the renewals have stopped; held says whether
-// the lease was still held then.
-func (le *lease) free(ctx context.Context, held bool) error {
-	l := le.lock
+// free is the Release of the lease with term, once its renewals have
+// stopped; held says whether the lease was still held then. It frees the
+// record where it is still this lease's, holder and term alike. It does so
+// after a loss too: a lease lost at its local deadline still holds the
+// record by the store's clock until it expires, and freeing it spares the
+// next holder that wait; after a loss it returns nil even when the store
+// cannot be reached before ctx ends. Only the first Release calls it.
+func (l *Lock) free(ctx context.Context, term uint64, held bool) error {
 	err := l.store.reach(ctx, l.identity, "release")
 	if err == nil && ctx.Err() != nil {
 		err = lock.ContextError(ctx, "memory release")
@@ -172,7 +157,7 @@ func (le *lease) free(ctx context.Context, held bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.recordLocked(l.name)
-	if r.holder == l.identity && r.term == le.term {
+	if r.holder == l.identity && r.term == term {
 		r.holder = ""
 		s.notifyLocked(r)
 	}

@@ -51,6 +51,9 @@ func NewClient(db *sql.DB, opts ...Option) (*Client, error) {
 	return &Client{db: db, defaults: c, waiters: map[wakeKey]map[*waiter]struct{}{}}, nil
 }
 
+// wrap makes the Lock of the SQL lock core's l, for [Client.NewLock].
+func wrap(l *sqllock.Lock) *Lock { return &Lock{l: l} }
+
 // NewLock returns identity's handle on the lock called name, stored in the
 // Client's database, with the Client's options and then opts. It does no
 // I/O: the table must exist (see [CreateTable]). Name and identity must be
@@ -61,13 +64,9 @@ func NewClient(db *sql.DB, opts ...Option) (*Client, error) {
 // A release or acquisition through a Lock of this Client wakes the waiters
 // of the same lock (same table and name) among the Client's Locks at once.
 func (c *Client) NewLock(name, identity string, opts ...Option) (*Lock, error) {
-	l, err := sqllock.NewLock(backend(), c.defaults, opts, name, identity, func(table string) sqllock.Store {
+	return sqllock.NewLock(backend(), c.defaults, opts, name, identity, wrap, func(table string) sqllock.Store {
 		return &store{client: c, table: table, q: newQueries(table)}
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &Lock{l: l}, nil
 }
 
 // New returns identity's handle on the lock called name, stored in db: it

@@ -14,10 +14,8 @@ const erNoSuchTable = 1146
 // backend describes this backend to the SQL lock core.
 func backend() *sqllock.Backend {
 	return &sqllock.Backend{
-		Name:         "mysql",
-		Package:      "mysqllock",
-		Handle:       "db",
-		MaxTableLen:  64, // MySQL's limit for identifiers
+		Name: "mysql", Package: "mysqllock", Handle: "db",
+		MaxTableLen:  maxTableLen,
 		MissingTable: missingTable,
 		Polls:        true, // MySQL cannot notify clients of changes
 	}

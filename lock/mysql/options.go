@@ -15,12 +15,14 @@ const MaxNameLen = 255
 // default for the Locks of a [Client] made by [NewClient].
 type Option func(*sqllock.Config)
 
+// maxTableLen is the longest table name [WithTable] accepts: MySQL's limit
+// for identifiers.
+const maxTableLen = 64
+
 // WithTable sets the table that holds the lock's row. The default is
 // [DefaultTable]; the name must match [A-Za-z_][A-Za-z0-9_]{0,63} and the
 // table must exist (see [CreateTable]).
-func WithTable(table string) Option {
-	return func(c *sqllock.Config) { c.Table = table }
-}
+func WithTable(table string) Option { return sqllock.WithTable[Option](table) }
 
 // WithTiming sets the lease timing. The default is [lock.DefaultTiming]
 // (15 s lease, 10 s renew deadline, 2 s retry period); it must satisfy
@@ -28,14 +30,10 @@ func WithTable(table string) Option {
 // lease after each renewal, RenewDeadline how long the holder keeps leading
 // without a confirmed renewal, and RetryPeriod both the renewal interval and
 // the longest a waiter goes without re-reading the row.
-func WithTiming(t lock.Timing) Option {
-	return func(c *sqllock.Config) { c.Timing = t }
-}
+func WithTiming(t lock.Timing) Option { return sqllock.WithTiming[Option](t) }
 
 // WithClock sets the local clock that times renewals, the holder's deadline
 // and waiters' sleeps, which are also their polls. It never judges expiry:
 // the server's UTC_TIMESTAMP(6) does, read in each statement. The default
 // is the real clock; it must not be nil.
-func WithClock(clock clockwork.Clock) Option {
-	return func(c *sqllock.Config) { c.Clock = clock }
-}
+func WithClock(clock clockwork.Clock) Option { return sqllock.WithClock[Option](clock) }

@@ -50,15 +50,10 @@ func CreateTableSQL(table string) (string, error) {
 // unless it exists (see [CreateTableSQL] for the schema). Cancelling ctx
 // abandons the statement.
 func CreateTable(ctx context.Context, db *sql.DB, table string) error {
-	if db == nil {
-		return backend().NilHandle()
-	}
-	stmt, err := CreateTableSQL(table)
-	if err != nil {
+	return backend().CreateTable(ctx, db == nil, table, CreateTableSQL, func(ctx context.Context, stmt string) error {
+		_, err := db.ExecContext(ctx, stmt)
 		return err
-	}
-	_, err = db.ExecContext(ctx, stmt)
-	return backend().OpError(ctx, "create table", err)
+	})
 }
 
 // quote quotes a validated table name.

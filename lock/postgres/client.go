@@ -43,19 +43,18 @@ func NewClient(pool *pgxpool.Pool, opts ...Option) (*Client, error) {
 	return &Client{pool: pool, defaults: c, listeners: map[string]*listener{}}, nil
 }
 
+// wrap makes the Lock of the SQL lock core's l, for [Client.NewLock].
+func wrap(l *sqllock.Lock) *Lock { return &Lock{l: l} }
+
 // NewLock returns identity's handle on the lock called name, stored through
 // the Client's pool, with the Client's options and then opts. It does no
 // I/O: the table must exist (see [CreateTable]). Name and identity must be
 // non-empty valid UTF-8 of at most [MaxNameLen] bytes without NUL. Invalid
 // input yields a *lock.ConfigError naming the field.
 func (c *Client) NewLock(name, identity string, opts ...Option) (*Lock, error) {
-	l, err := sqllock.NewLock(backend(), c.defaults, opts, name, identity, func(table string) sqllock.Store {
+	return sqllock.NewLock(backend(), c.defaults, opts, name, identity, wrap, func(table string) sqllock.Store {
 		return &store{client: c, q: newQueries(table)}
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &Lock{l: l}, nil
 }
 
 // New returns identity's handle on the lock called name, stored through

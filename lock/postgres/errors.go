@@ -14,12 +14,8 @@ const undefinedTable = "42P01"
 // backend describes this backend to the SQL lock core.
 func backend() *sqllock.Backend {
 	return &sqllock.Backend{
-		Name:    "postgres",
-		Package: "pglock",
-		Handle:  "pool",
-		// The notification channel, channelPrefix + table, must stay within
-		// PostgreSQL's 63-byte limit for identifiers.
-		MaxTableLen:  63 - len(channelPrefix),
+		Name: "postgres", Package: "pglock", Handle: "pool",
+		MaxTableLen:  maxTableLen,
 		MissingTable: missingTable,
 	}
 }

@@ -15,12 +15,15 @@ const MaxNameLen = 255
 // default for the Locks of a [Client] made by [NewClient].
 type Option func(*sqllock.Config)
 
+// maxTableLen is the longest table name [WithTable] accepts: the table's
+// notification channel, channelPrefix followed by the name, must stay within
+// PostgreSQL's 63-byte limit for identifiers.
+const maxTableLen = 63 - len(channelPrefix)
+
 // WithTable sets the table that holds the lock's row. The default is
 // [DefaultTable]; the name must match [A-Za-z_][A-Za-z0-9_]{0,52} and the
 // table must exist (see [CreateTable]).
-func WithTable(table string) Option {
-	return func(c *sqllock.Config) { c.Table = table }
-}
+func WithTable(table string) Option { return sqllock.WithTable[Option](table) }
 
 // WithTiming sets the lease timing. The default is [lock.DefaultTiming]
 // (15 s lease, 10 s renew deadline, 2 s retry period); it must satisfy
@@ -28,14 +31,10 @@ func WithTable(table string) Option {
 // lease after each renewal, RenewDeadline how long the holder keeps leading
 // without a confirmed renewal, and RetryPeriod the renewal interval and
 // nothing else: waiters are woken by notifications and by the lease's expiry.
-func WithTiming(t lock.Timing) Option {
-	return func(c *sqllock.Config) { c.Timing = t }
-}
+func WithTiming(t lock.Timing) Option { return sqllock.WithTiming[Option](t) }
 
 // WithClock sets the local clock that times renewals, the holder's deadline
 // and how long a waiter listens before the lease it saw expires. It never
 // judges expiry: PostgreSQL's clock_timestamp() does. The default is the
 // real clock; it must not be nil.
-func WithClock(clock clockwork.Clock) Option {
-	return func(c *sqllock.Config) { c.Clock = clock }
-}
+func WithClock(clock clockwork.Clock) Option { return sqllock.WithClock[Option](clock) }

@@ -48,15 +48,10 @@ func CreateTableSQL(table string) (string, error) {
 // CreateTable creates the lock table called table unless it exists (see
 // [CreateTableSQL] for the schema). Cancelling ctx abandons the statement.
 func CreateTable(ctx context.Context, pool *pgxpool.Pool, table string) error {
-	if pool == nil {
-		return backend().NilHandle()
-	}
-	stmt, err := CreateTableSQL(table)
-	if err != nil {
+	return backend().CreateTable(ctx, pool == nil, table, CreateTableSQL, func(ctx context.Context, stmt string) error {
+		_, err := pool.Exec(ctx, stmt)
 		return err
-	}
-	_, err = pool.Exec(ctx, stmt)
-	return backend().OpError(ctx, "create table", err)
+	})
 }
 
 // quote quotes an identifier.

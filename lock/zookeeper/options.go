@@ -59,32 +59,24 @@ func defaultConfig() config {
 // It must be an absolute ZooKeeper path ("/" or "/a/b"; no trailing slash,
 // no empty, "." or ".." segments, nothing under the reserved /zookeeper).
 // Missing znodes on the path are created as persistent znodes.
-func WithRoot(root string) Option {
-	return func(c *config) { c.root = root }
-}
+func WithRoot(root string) Option { return func(c *config) { c.root = root } }
 
 // WithSessionTimeout sets the session timeout the Lock asks the server for,
 // default [DefaultSessionTimeout]; it must lie between [MinSessionTimeout]
 // and [MaxSessionTimeout]. A holder that hears nothing from the server for
 // two thirds of the timeout the server granted steps down; the server
 // deletes a silent session's znodes once the whole timeout has passed.
-func WithSessionTimeout(d time.Duration) Option {
-	return func(c *config) { c.sessionTimeout = d }
-}
+func WithSessionTimeout(d time.Duration) Option { return func(c *config) { c.sessionTimeout = d } }
 
 // WithDialer sets how the Lock opens TCP connections to servers, default
 // net.DialTimeout. It must not be nil. The Lock wraps the connections it
 // returns to learn when the server last spoke.
-func WithDialer(d zk.Dialer) Option {
-	return func(c *config) { c.dialer = d }
-}
+func WithDialer(d zk.Dialer) Option { return func(c *config) { c.dialer = d } }
 
 // WithLogger sets the logger of the ZooKeeper client, default
 // zk.DefaultLogger (the standard library's log package). Only errors are
 // logged, such as failed connection attempts. It must not be nil.
-func WithLogger(l zk.Logger) Option {
-	return func(c *config) { c.logger = l }
-}
+func WithLogger(l zk.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithClock sets the clock that times the holder's local deadline (it
 // steps down two thirds of the session timeout after sending the latest
@@ -92,9 +84,7 @@ func WithLogger(l zk.Logger) Option {
 // a clockwork.FakeClock. The ZooKeeper client's own timers (pings, its
 // receive timeout) and the server's session expiry do not use it. It must
 // not be nil.
-func WithClock(clock clockwork.Clock) Option {
-	return func(c *config) { c.clock = clock }
-}
+func WithClock(clock clockwork.Clock) Option { return func(c *config) { c.clock = clock } }
 
 func configError(field string, value any, rule string) error {
 	return fmt.Errorf("zklock: %w", &lock.ConfigError{Field: field, Value: value, Rule: rule})

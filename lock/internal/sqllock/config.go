@@ -24,6 +24,22 @@ type Config struct {
 	Clock clockwork.Clock
 }
 
+// WithTable returns a backend's option (O) that sets [Config.Table]; the
+// backends' WithTable options forward to it.
+func WithTable[O ~func(*Config)](table string) O {
+	return func(c *Config) { c.Table = table }
+}
+
+// WithTiming returns a backend's option (O) that sets [Config.Timing].
+func WithTiming[O ~func(*Config)](t lock.Timing) O {
+	return func(c *Config) { c.Timing = t }
+}
+
+// WithClock returns a backend's option (O) that sets [Config.Clock].
+func WithClock[O ~func(*Config)](clock clockwork.Clock) O {
+	return func(c *Config) { c.Clock = clock }
+}
+
 // DefaultConfig returns the defaults: [DefaultTable], [lock.DefaultTiming]
 // and the real clock.
 func DefaultConfig() Config {

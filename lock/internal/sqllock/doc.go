@@ -2,13 +2,15 @@
 // (lock/mysql and lock/postgres): a lock is a row of a table, leadership a
 // lease on that row judged by the database server's clock.
 //
-// The core holds what does not depend on the SQL dialect: the options and
-// their validation ([Config]), the table-name rule ([Backend.ValidateTable]),
-// the error of a failed operation ([Backend.OpError]), the [Lock] shell
-// (TryAcquire, Holder, Wait) and its lease, renewed by [lock.Renewal] and
-// lost as soon as a renewal changes no row. A backend supplies a [Backend]
-// descriptor and a [Store] per table: its statements, how it runs them, and
-// how a waiter is woken ([Subscription]).
+// The core holds what does not depend on the SQL dialect: the options
+// ([WithTable], [WithTiming], [WithClock]) and their validation ([Config]),
+// the table-name rule ([Backend.ValidateTable]), table creation
+// ([Backend.CreateTable]), the error of a failed operation
+// ([Backend.OpError]), the [Lock] shell (TryAcquire, Holder, Wait, made by
+// [NewLock]) and its lease, renewed by [lock.Renewal] and lost as soon as a
+// renewal changes no row. A backend supplies a [Backend] descriptor and a
+// [Store] per table: its statements, how it runs them, and how a waiter is
+// woken ([Subscription]); its exported API forwards to the core.
 //
 // The rules every Store keeps, and that the core relies on:
 //   - Expiry is judged by the server only: a [Row] carries the time its

@@ -8,6 +8,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
+	"github.com/leaderkit/leaderkit/lock/internal/renewed"
 )
 
 // Lock is one candidate's handle on one named lock, a row of a table, as
@@ -28,19 +29,22 @@ type Lock struct {
 
 var _ lock.Lock = (*Lock)(nil)
 
-// NewLock applies opts to defaults (see [Apply]), checks the result, name
-// and identity, and returns identity's Lock on name, whose row
-// store(c.Table) reaches. Invalid input yields a *lock.ConfigError naming
-// the field, with the package prefix. It does no I/O.
-func NewLock[O ~func(*Config)](b *Backend, defaults Config, opts []O, name, identity string, store func(table string) Store) (*Lock, error) {
+// NewLock is a backend's Client.NewLock: it applies opts to defaults (see
+// [Apply]), checks the result, name and identity, and returns wrap of
+// identity's Lock on name, whose row store(c.Table) reaches; wrap makes the
+// backend's own Lock type (L). Invalid input yields the zero L and a
+// *lock.ConfigError naming the field, with the package prefix. It does no
+// I/O.
+func NewLock[O ~func(*Config), L any](b *Backend, defaults Config, opts []O, name, identity string, wrap func(*Lock) L, store func(table string) Store) (L, error) {
+	var none L
 	c, err := Apply(b, defaults, opts)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if err := b.validateLock(c, name, identity); err != nil {
-		return nil, err
+		return none, err
 	}
-	return &Lock{b: b, store: store(c.Table), name: name, identity: identity, table: c.Table, timing: c.Timing, clock: c.Clock}, nil
+	return wrap(&Lock{b: b, store: store(c.Table), name: name, identity: identity, table: c.Table, timing: c.Timing, clock: c.Clock}), nil
 }
 
 // Identity returns the candidate identity.
@@ -81,9 +85,7 @@ func (l *Lock) TryAcquire(ctx context.Context) (lock.Lease, error) {
 		}
 		l.acquired(term)
 		l.store.Changed(l.name)
-		le := &lease{lock: l, term: term}
-		le.Renewal = lock.StartRenewal(l.clock, l.timing, start, le.renew)
-		return le, nil
+		return renewed.Start(l.clock, l.timing, start, term, l.renew, l.free, lock.RenewalObserverFrom(ctx)), nil
 	}
 	return nil, &lock.HeldError{Record: rec}
 }

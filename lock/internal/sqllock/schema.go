@@ -1,6 +1,7 @@
 package sqllock
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/leaderkit/leaderkit/lock"
@@ -33,6 +34,21 @@ func (b *Backend) CreateTableSQL(table string, stmt func(table string) string) (
 		return "", b.configError(err)
 	}
 	return stmt(table), nil
+}
+
+// CreateTable is a backend's CreateTable: it refuses a nil connection
+// argument (handleNil says it is nil), makes the statement for table with
+// createSQL (the backend's CreateTableSQL, which validates the name) and runs
+// it with exec. A failure of exec is reported by [Backend.OpError].
+func (b *Backend) CreateTable(ctx context.Context, handleNil bool, table string, createSQL func(table string) (string, error), exec func(ctx context.Context, stmt string) error) error {
+	if handleNil {
+		return b.NilHandle()
+	}
+	stmt, err := createSQL(table)
+	if err != nil {
+		return err
+	}
+	return b.OpError(ctx, "create table", exec(ctx, stmt))
 }
 
 // validTable reports whether table is an ASCII letter or underscore followed

@@ -110,6 +110,39 @@ func TestOpError(t *testing.T) {
 	}
 }
 
+// CreateTable refuses a nil connection and a bad table name before running
+// anything, runs the statement for the table otherwise, and reports a failed
+// statement as OpError does.
+func TestCreateTable(t *testing.T) {
+	b, ctx := testBackend(false), context.Background()
+	createSQL := func(table string) (string, error) {
+		return b.CreateTableSQL(table, func(table string) string { return "CREATE " + table })
+	}
+	var ran []string
+	exec := func(_ context.Context, stmt string) error {
+		ran = append(ran, stmt)
+		if stmt == "CREATE missing" {
+			return errNoTable
+		}
+		return nil
+	}
+	if err := b.CreateTable(ctx, true, "t", createSQL, exec); err == nil || err.Error() != "sqllock: db <nil> must not be nil" {
+		t.Errorf("CreateTable with a nil connection = %v", err)
+	}
+	if err := b.CreateTable(ctx, false, "1x", createSQL, exec); !errors.Is(err, lock.ErrInvalidConfig) {
+		t.Errorf("CreateTable(1x) = %v, want ErrInvalidConfig", err)
+	}
+	if len(ran) != 0 {
+		t.Errorf("statements run before the checks passed: %q", ran)
+	}
+	if err := b.CreateTable(ctx, false, "t", createSQL, exec); err != nil || len(ran) != 1 || ran[0] != "CREATE t" {
+		t.Errorf("CreateTable(t) = %v, ran %q; want nil, CREATE t", err, ran)
+	}
+	if err := b.CreateTable(ctx, false, "missing", createSQL, exec); !errors.Is(err, lock.ErrBackend) || !errors.Is(err, errNoTable) {
+		t.Errorf("CreateTable with a failing statement = %v, want a backend error", err)
+	}
+}
+
 // Configuration errors name the first field that breaks a rule, with the
 // package prefix.
 func TestValidation(t *testing.T) {

@@ -1,20 +1,15 @@
 package forlifelock
 
 import (
-	"context"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/leaderkit/leaderkit/lock"
 	kubelock "github.com/leaderkit/leaderkit/lock/kube"
-	"github.com/leaderkit/leaderkit/lock/kube/internal/kubeapi"
 )
 
 // The annotations in which a ConfigMapLock records its holder. The
@@ -73,115 +68,35 @@ func NewConfigMapLock(client kubernetes.Interface, info kubelock.ContextInfo, na
 	if err != nil {
 		return nil, err
 	}
-	l.store = &configMapStore{cms: client.CoreV1().ConfigMaps(info.Namespace), name: name}
+	l.store = &objectStore[*corev1.ConfigMap]{objectKind: configMapKind{}, client: client.CoreV1().ConfigMaps(info.Namespace), name: name}
 	return &ConfigMapLock{l}, nil
 }
 
-type configMapStore struct {
-	cms  corev1client.ConfigMapInterface
-	name string
+// configMapKind records the holder in annotations of a ConfigMap.
+type configMapKind struct{}
+
+func (configMapKind) kind() string       { return "ConfigMap" }
+func (configMapKind) apiVersion() string { return "v1" }
+
+func (configMapKind) newObject(meta metav1.ObjectMeta, info kubelock.ContextInfo) *corev1.ConfigMap {
+	meta.Annotations[AnnotationHolder] = info.PodName
+	meta.Annotations[AnnotationHolderUID] = string(info.PodUID)
+	return &corev1.ConfigMap{ObjectMeta: meta}
 }
 
-func (s *configMapStore) kind() string       { return "ConfigMap" }
-func (s *configMapStore) apiVersion() string { return "v1" }
-
-func (s *configMapStore) get(ctx context.Context) (*forLifeObject, error) {
-	cm, err := s.cms.Get(ctx, s.name, metav1.GetOptions{})
+func (configMapKind) holder(cm *corev1.ConfigMap) (string, types.UID, uint64) {
+	term, err := strconv.ParseUint(cm.Annotations[AnnotationTerm], 10, 64)
 	if err != nil {
-		return nil, err
+		term = 0 // none yet, or not a term leaderkit wrote
 	}
-	return configMapObject(cm), nil
+	return cm.Annotations[AnnotationHolder], types.UID(cm.Annotations[AnnotationHolderUID]), term
 }
 
-func (s *configMapStore) create(ctx context.Context, info kubelock.ContextInfo, attempt string) (*forLifeObject, error) {
-	cm, err := s.cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
-		Name:            s.name,
-		Namespace:       info.Namespace,
-		Labels:          map[string]string{LabelManagedBy: "leaderkit"},
-		Annotations:     map[string]string{AnnotationHolder: info.PodName, AnnotationHolderUID: string(info.PodUID), AnnotationAttempt: attempt},
-		OwnerReferences: []metav1.OwnerReference{podOwnerReference(info)},
-	}}, metav1.CreateOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return configMapObject(cm), nil
-}
-
-func (s *configMapStore) takeOver(ctx context.Context, cur *forLifeObject, term uint64) (*forLifeObject, error) {
-	cm := cur.raw.(*corev1.ConfigMap).DeepCopy()
+func (configMapKind) withTerm(cm *corev1.ConfigMap, term uint64) (*corev1.ConfigMap, error) {
+	cm = cm.DeepCopy()
 	if cm.Annotations == nil {
 		cm.Annotations = map[string]string{}
 	}
 	cm.Annotations[AnnotationTerm] = strconv.FormatUint(term, 10)
-	got, err := s.cms.Update(ctx, cm, metav1.UpdateOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return configMapObject(got), nil
-}
-
-func (s *configMapStore) delete(ctx context.Context, uid types.UID, resourceVersion string) error {
-	return s.cms.Delete(ctx, s.name, kubeapi.Exactly(uid, resourceVersion))
-}
-
-func (s *configMapStore) watch(ctx context.Context, resourceVersion string) (watch.Interface, error) {
-	return s.cms.Watch(ctx, kubeapi.Bookmarked(kubeapi.One(s.name, resourceVersion)))
-}
-
-func (s *configMapStore) object(obj runtime.Object) (*forLifeObject, bool) {
-	cm, ok := obj.(*corev1.ConfigMap)
-	if !ok || cm.Name != s.name {
-		return nil, false
-	}
-	return configMapObject(cm), true
-}
-
-func configMapObject(cm *corev1.ConfigMap) *forLifeObject {
-	o := &forLifeObject{
-		uid:             cm.UID,
-		resourceVersion: cm.ResourceVersion,
-		holder:          cm.Annotations[AnnotationHolder],
-		podUID:          types.UID(cm.Annotations[AnnotationHolderUID]),
-		attempt:         cm.Annotations[AnnotationAttempt],
-		deleting:        cm.DeletionTimestamp != nil,
-		raw:             cm,
-	}
-	if t, err := strconv.ParseUint(cm.Annotations[AnnotationTerm], 10, 64); err == nil {
-		o.takeoverTerm = t
-	}
-	fillFromOwner(o, cm.OwnerReferences)
-	return o
-}
-
-// podOwnerReference is the ownerReference a lock object gets: to the Pod,
-// neither controller (the Pod's controller is not involved) nor blocking
-// (deleting the Pod must not wait for the lock; blocking would also need
-// update on pods/finalizers).
-func podOwnerReference(info kubelock.ContextInfo) metav1.OwnerReference {
-	f := false
-	return metav1.OwnerReference{
-		APIVersion:         "v1",
-		Kind:               "Pod",
-		Name:               info.PodName,
-		UID:                info.PodUID,
-		Controller:         &f,
-		BlockOwnerDeletion: &f,
-	}
-}
-
-// fillFromOwner takes the holder from the Pod ownerReference where the
-// object's own record lacks it.
-func fillFromOwner(o *forLifeObject, refs []metav1.OwnerReference) {
-	for _, r := range refs {
-		if r.APIVersion != "v1" || r.Kind != "Pod" {
-			continue
-		}
-		if o.holder == "" {
-			o.holder = r.Name
-		}
-		if o.podUID == "" {
-			o.podUID = r.UID
-		}
-		return
-	}
+	return cm, nil
 }

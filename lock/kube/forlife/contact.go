@@ -80,8 +80,8 @@ func (l *forLife) keepAliveTicks() clockwork.Ticker {
 // the apiserver for half the Node grace period, and reads the lock object
 // when it has heard nothing for an eighth of it (at most one read at a
 // time; failed reads are retried every forLifeRetryInterval). It judges on
-// each tick of ticks, which it stops, and returns when the lease has ended
-// or ctx is cancelled.
+// each tick of ticks, which it stops, and as each read ends; it returns when
+// the lease has ended or ctx is cancelled.
 func (h *forLifeLease) keepAlive(ctx context.Context, ticks clockwork.Ticker) {
 	defer ticks.Stop()
 	clock := h.l.opts.clock
@@ -103,9 +103,8 @@ func (h *forLifeLease) keepAlive(ctx context.Context, ticks clockwork.Ticker) {
 			return
 		case <-h.Done():
 			return
-		case <-probing:
+		case <-probing: // judge again now: a tick may have passed during the read
 			probing = nil
-			continue
 		case <-ticks.Chan():
 		}
 		now := clock.Now()

@@ -1,14 +1,11 @@
 package forlifelock
 
 import (
-	"context"
 	"fmt"
 	"math"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/leaderkit/leaderkit/lock"
@@ -56,85 +53,36 @@ func NewLeaderLock(client kubernetes.Interface, locks leaderlockv1.Interface, in
 	if kubeapi.IsNil(locks) {
 		return nil, fmt.Errorf("kube: %w", &lock.ConfigError{Field: "locks", Value: "nil", Rule: "must be a LeaderLock client (leaderlockv1.NewForConfig)"})
 	}
-	l.store = &leaderLockStore{locks: locks.LeaderLocks(info.Namespace), name: name}
+	l.store = &objectStore[*leaderlockv1.LeaderLock]{objectKind: leaderLockKind{}, client: locks.LeaderLocks(info.Namespace), name: name}
 	return &LeaderLock{l}, nil
 }
 
-type leaderLockStore struct {
-	locks leaderlockv1.LeaderLockInterface
-	name  string
-}
+// leaderLockKind records the holder in the spec of a LeaderLock.
+type leaderLockKind struct{}
 
-func (s *leaderLockStore) kind() string       { return leaderlockv1.Kind }
-func (s *leaderLockStore) apiVersion() string { return leaderlockv1.SchemeGroupVersion.String() }
+func (leaderLockKind) kind() string       { return leaderlockv1.Kind }
+func (leaderLockKind) apiVersion() string { return leaderlockv1.SchemeGroupVersion.String() }
 
-func (s *leaderLockStore) get(ctx context.Context) (*forLifeObject, error) {
-	ll, err := s.locks.Get(ctx, s.name, metav1.GetOptions{})
-	if err != nil {
-		return nil, err
+func (leaderLockKind) newObject(meta metav1.ObjectMeta, info kubelock.ContextInfo) *leaderlockv1.LeaderLock {
+	return &leaderlockv1.LeaderLock{
+		ObjectMeta: meta,
+		Spec:       leaderlockv1.LeaderLockSpec{Holder: info.PodName, PodUID: info.PodUID},
 	}
-	return leaderLockObject(ll), nil
 }
 
-func (s *leaderLockStore) create(ctx context.Context, info kubelock.ContextInfo, attempt string) (*forLifeObject, error) {
-	ll, err := s.locks.Create(ctx, &leaderlockv1.LeaderLock{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:            s.name,
-			Namespace:       info.Namespace,
-			Labels:          map[string]string{LabelManagedBy: "leaderkit"},
-			Annotations:     map[string]string{AnnotationAttempt: attempt},
-			OwnerReferences: []metav1.OwnerReference{podOwnerReference(info)},
-		},
-		Spec: leaderlockv1.LeaderLockSpec{Holder: info.PodName, PodUID: info.PodUID},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		return nil, err
+func (leaderLockKind) holder(ll *leaderlockv1.LeaderLock) (string, types.UID, uint64) {
+	var term uint64
+	if ll.Spec.Term > 0 {
+		term = uint64(ll.Spec.Term)
 	}
-	return leaderLockObject(ll), nil
+	return ll.Spec.Holder, ll.Spec.PodUID, term
 }
 
-func (s *leaderLockStore) takeOver(ctx context.Context, cur *forLifeObject, term uint64) (*forLifeObject, error) {
+func (leaderLockKind) withTerm(ll *leaderlockv1.LeaderLock, term uint64) (*leaderlockv1.LeaderLock, error) {
 	if term > math.MaxInt64 {
 		return nil, fmt.Errorf("term %d does not fit spec.term (int64)", term)
 	}
-	ll := cur.raw.(*leaderlockv1.LeaderLock).DeepCopy()
+	ll = ll.DeepCopy()
 	ll.Spec.Term = int64(term)
-	got, err := s.locks.Update(ctx, ll, metav1.UpdateOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return leaderLockObject(got), nil
-}
-
-func (s *leaderLockStore) delete(ctx context.Context, uid types.UID, resourceVersion string) error {
-	return s.locks.Delete(ctx, s.name, kubeapi.Exactly(uid, resourceVersion))
-}
-
-func (s *leaderLockStore) watch(ctx context.Context, resourceVersion string) (watch.Interface, error) {
-	return s.locks.Watch(ctx, kubeapi.Bookmarked(kubeapi.One(s.name, resourceVersion)))
-}
-
-func (s *leaderLockStore) object(obj runtime.Object) (*forLifeObject, bool) {
-	ll, ok := obj.(*leaderlockv1.LeaderLock)
-	if !ok || ll.Name != s.name {
-		return nil, false
-	}
-	return leaderLockObject(ll), true
-}
-
-func leaderLockObject(ll *leaderlockv1.LeaderLock) *forLifeObject {
-	o := &forLifeObject{
-		uid:             ll.UID,
-		resourceVersion: ll.ResourceVersion,
-		holder:          ll.Spec.Holder,
-		podUID:          ll.Spec.PodUID,
-		attempt:         ll.Annotations[AnnotationAttempt],
-		deleting:        ll.DeletionTimestamp != nil,
-		raw:             ll,
-	}
-	if ll.Spec.Term > 0 {
-		o.takeoverTerm = uint64(ll.Spec.Term)
-	}
-	fillFromOwner(o, ll.OwnerReferences)
-	return o
+	return ll, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -32,8 +33,7 @@ type forLifeLease struct {
 	exited   chan struct{}
 	stopOnce sync.Once
 
-	mu              sync.Mutex
-	resourceVersion string // the latest version seen
+	resourceVersion atomic.Pointer[string] // the latest version seen
 }
 
 func startForLifeLease(l *forLife, obj *forLifeObject, term uint64) *forLifeLease {
@@ -42,8 +42,8 @@ func startForLifeLease(l *forLife, obj *forLifeObject, term uint64) *forLifeLeas
 		l: l, term: term, uid: obj.uid, takeoverTerm: obj.takeoverTerm,
 		contact: newContact(l.opts.clock, l.opts.onContact), // the acquiring request succeeded just now
 		cancel:  cancel, exited: make(chan struct{}),
-		resourceVersion: obj.resourceVersion,
 	}
+	h.seen(obj.resourceVersion)
 	var ticks clockwork.Ticker
 	if l.opts.nodeGrace > 0 {
 		ticks = l.keepAliveTicks()
@@ -75,17 +75,9 @@ func (h *forLifeLease) run(ctx context.Context, ticks clockwork.Ticker) {
 
 func (h *forLifeLease) Term() uint64 { return h.term }
 
-func (h *forLifeLease) seen(rv string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.resourceVersion = rv
-}
+func (h *forLifeLease) seen(rv string) { h.resourceVersion.Store(&rv) }
 
-func (h *forLifeLease) lastSeen() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.resourceVersion
-}
+func (h *forLifeLease) lastSeen() string { return *h.resourceVersion.Load() }
 
 // ours reports whether o is still this acquisition's object, or else why
 // not.

@@ -6,14 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
-	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/leaderkit/leaderkit/lock"
@@ -23,72 +18,11 @@ import (
 
 // This file holds what ConfigMapLock and LeaderLock share: a leader-for-life
 // lock is an object whose existence means "held", created with an
-// ownerReference to the holder's Pod. Each kind adapts its object to
-// forLifeStore (configmap.go, leaderlock.go); acquisition is here, the held
-// lease in lease.go (its contact with the apiserver in contact.go), waiting
-// in wait.go, stale owners in owner.go and Events in event.go.
-
-// forLifeObject is the kind-independent view of a lock object.
-type forLifeObject struct {
-	uid             types.UID
-	resourceVersion string
-	holder          string    // the holder's Pod name
-	podUID          types.UID // the holder's Pod UID
-	takeoverTerm    uint64    // term written by a same-Pod takeover; 0 until one
-	attempt         string    // AnnotationAttempt: the nonce of the create that made it
-	deleting        bool      // metadata.deletionTimestamp is set
-	raw             runtime.Object
-}
-
-// term returns the object's fencing term: the term written by the latest
-// same-Pod takeover, or else the resourceVersion at which the object was
-// created (its current one: leaderkit never writes it otherwise).
-func (o *forLifeObject) term() (uint64, error) {
-	if o.takeoverTerm > 0 {
-		return o.takeoverTerm, nil
-	}
-	return parseRevision(o.resourceVersion)
-}
-
-func (o *forLifeObject) record() (lock.Record, error) {
-	term, err := o.term()
-	if err != nil {
-		return lock.Record{}, err
-	}
-	return lock.Record{Holder: o.holder, Term: term}, nil
-}
-
-// parseRevision reads a resourceVersion as the storage revision it is on
-// etcd-backed apiservers: a positive decimal integer without leading zeros,
-// comparable between objects of one resource (as
-// k8s.io/apimachinery/pkg/util/resourceversion.CompareResourceVersion
-// compares them).
-func parseRevision(rv string) (uint64, error) {
-	n, err := strconv.ParseUint(rv, 10, 64)
-	if err != nil || n == 0 || strings.HasPrefix(rv, "0") {
-		return 0, fmt.Errorf("resourceVersion %q is not a positive decimal integer: leader-for-life terms need an apiserver whose resource versions are storage revisions (etcd)", rv)
-	}
-	return n, nil
-}
-
-// forLifeStore reads and writes one lock object of one kind. Errors are the
-// apiserver's, unwrapped.
-type forLifeStore interface {
-	kind() string       // "ConfigMap"
-	apiVersion() string // "v1"
-	get(ctx context.Context) (*forLifeObject, error)
-	// create creates the object for info's Pod, with an ownerReference to
-	// it and attempt in AnnotationAttempt.
-	create(ctx context.Context, info kubelock.ContextInfo, attempt string) (*forLifeObject, error)
-	// takeOver writes term into cur, conditionally on cur's resourceVersion.
-	takeOver(ctx context.Context, cur *forLifeObject, term uint64) (*forLifeObject, error)
-	// delete deletes the object if its UID and resourceVersion are still these.
-	delete(ctx context.Context, uid types.UID, resourceVersion string) error
-	// watch watches the one object from resourceVersion, with bookmarks.
-	watch(ctx context.Context, resourceVersion string) (watch.Interface, error)
-	// object converts a watch event's object; false if it is not the lock.
-	object(obj runtime.Object) (*forLifeObject, bool)
-}
+// ownerReference to the holder's Pod. The object is read and written by
+// store.go, with each kind's objectKind (configmap.go, leaderlock.go);
+// acquisition is here, the held lease in lease.go (its contact with the
+// apiserver in contact.go), waiting in wait.go, stale owners in owner.go and
+// Events in event.go.
 
 // forLife implements lock.Lock for both kinds.
 type forLife struct {
@@ -328,6 +262,11 @@ func (l *forLife) Holder(ctx context.Context) (lock.Record, error) {
 // lock object, or, when ctx has ended, as the context error.
 func (l *forLife) backendError(ctx context.Context, op string, err error) error {
 	return kubeapi.BackendError(ctx, op, l.objectName(), err)
+}
+
+// warnOnce logs warning, about err, the first time once runs.
+func (l *forLife) warnOnce(once *sync.Once, warning string, err error) {
+	once.Do(func() { l.opts.logger.Warn(warning, "lock", l.objectName(), "error", err) })
 }
 
 func (l *forLife) objectName() string {

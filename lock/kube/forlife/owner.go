@@ -66,10 +66,7 @@ func (l *forLife) judgeOwner(ctx context.Context, cur *forLifeObject) (ownerVerd
 	case apierrors.IsNotFound(err):
 		return v, nil
 	case apierrors.IsForbidden(err):
-		l.nodesDenied.Do(func() {
-			l.opts.logger.Warn("kube: cannot read Nodes, so a lock held on a NotReady Node is never treated as stale (grant get and watch on nodes, see deploy/rbac, or set WithNodeNotReadyGrace(0))",
-				"lock", l.objectName(), "error", err)
-		})
+		l.warnOnce(&l.nodesDenied, "kube: cannot read Nodes, so a lock held on a NotReady Node is never treated as stale (grant get and watch on nodes, see deploy/rbac, or set WithNodeNotReadyGrace(0))", err)
 		return v, nil
 	case err != nil:
 		return ownerVerdict{}, l.backendError(ctx, "check owner", fmt.Errorf("get Node %s: %w", pod.Spec.NodeName, err))

@@ -2,13 +2,15 @@ package forlifelock
 
 import (
 	"context"
+	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-
-	"github.com/jonboulle/clockwork"
 
 	"github.com/leaderkit/leaderkit/lock"
 	"github.com/leaderkit/leaderkit/lock/kube/internal/kubeapi"
@@ -71,10 +73,12 @@ func (l *forLife) Wait(ctx context.Context, seen lock.Record) error {
 		return kubeapi.Sleep(ctx, forLifeRetryInterval, "wait")
 	}
 	if verdict.pod != nil {
-		err = w.watchPod(ctx, verdict.pod)
+		w.pod, err = l.watchOwner(ctx, l.client.CoreV1().Pods(verdict.pod.Namespace), verdict.pod, &l.podsDenied,
+			"kube: cannot watch Pods, so a waiting candidate notices a failed or evicted holder only when it tries again (grant watch on pods, see deploy/rbac)")
 	}
 	if err == nil && verdict.node != nil {
-		err = w.watchNode(ctx, verdict.node)
+		w.node, err = l.watchOwner(ctx, l.client.CoreV1().Nodes(), verdict.node, &l.nodesDenied,
+			"kube: cannot watch Nodes, so a lock held on a NotReady Node is noticed only when a candidate tries again (grant get and watch on nodes, see deploy/rbac)")
 	}
 	if err != nil { // a failure that may pass: look again in a while
 		if ctx.Err() != nil {
@@ -102,9 +106,9 @@ func (l *forLife) Wait(ctx context.Context, seen lock.Record) error {
 			}
 			events++
 			again = w.lockEvent(ev)
-		case ev, ok := <-w.podC():
+		case ev, ok := <-kubeapi.Events(w.pod):
 			again = ok && w.podEvent(ev)
-		case ev, ok := <-w.nodeC():
+		case ev, ok := <-kubeapi.Events(w.node):
 			again = ok && w.nodeEvent(ev)
 		}
 		if !again {
@@ -142,104 +146,68 @@ func (w *forLifeWaiter) timerC() <-chan time.Time {
 	return w.timer.Chan()
 }
 
-func (w *forLifeWaiter) podC() <-chan watch.Event {
-	if w.pod == nil {
-		return nil
-	}
-	return w.pod.ResultChan()
-}
-
-func (w *forLifeWaiter) nodeC() <-chan watch.Event {
-	if w.node == nil {
-		return nil
-	}
-	return w.node.ResultChan()
-}
-
-// watchPod watches the owner Pod. Without permission it logs that once and
-// returns nil: the lock watch still wakes Wait when the object goes. Other
+// watchOwner watches obj, the owner's Pod or Node, through c. Without
+// permission it logs warning once through denied and returns no watch and
+// no error: the lock watch still wakes Wait when the object goes. Other
 // failures are returned.
-func (w *forLifeWaiter) watchPod(ctx context.Context, pod *corev1.Pod) error {
-	l := w.l
-	wi, err := l.client.CoreV1().Pods(pod.Namespace).Watch(ctx, kubeapi.One(pod.Name, pod.ResourceVersion))
-	if apierrors.IsForbidden(err) {
-		l.podsDenied.Do(func() {
-			l.opts.logger.Warn("kube: cannot watch Pods, so a waiting candidate notices a failed or evicted holder only when it tries again (grant watch on pods, see deploy/rbac)",
-				"lock", l.objectName(), "error", err)
-		})
-		return nil
+func (l *forLife) watchOwner(ctx context.Context, c watcher, obj metav1.Object, denied *sync.Once, warning string) (watch.Interface, error) {
+	wi, err := c.Watch(ctx, kubeapi.One(obj.GetName(), obj.GetResourceVersion()))
+	switch {
+	case apierrors.IsForbidden(err):
+		l.warnOnce(denied, warning, err)
+		return nil, nil
+	case err != nil:
+		return nil, err
 	}
-	if err != nil {
-		return err
-	}
-	w.pod = wi
-	return nil
+	return wi, nil
 }
 
-// watchNode watches the owner's Node, as watchPod watches the Pod.
-func (w *forLifeWaiter) watchNode(ctx context.Context, node *corev1.Node) error {
-	l := w.l
-	wi, err := l.client.CoreV1().Nodes().Watch(ctx, kubeapi.One(node.Name, node.ResourceVersion))
-	if apierrors.IsForbidden(err) {
-		l.nodesDenied.Do(func() {
-			l.opts.logger.Warn("kube: cannot watch Nodes, so a lock held on a NotReady Node is noticed only when a candidate tries again (grant get and watch on nodes, see deploy/rbac)",
-				"lock", l.objectName(), "error", err)
-		})
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	w.node = wi
-	return nil
+// watcher is the client of the Pods, or of the Nodes.
+type watcher interface {
+	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
 }
 
-// lockEvent reports whether Wait should go on after an event of the lock
-// watch.
-func (w *forLifeWaiter) lockEvent(ev watch.Event) bool {
+// goOn reports whether Wait should go on after ev, an event of a watch on
+// one object: judge decides on an added or modified object (one of another
+// type than T is passed over), a bookmark goes on, and a deletion or a watch
+// error ends Wait, so that the caller looks again.
+func goOn[T runtime.Object](ev watch.Event, judge func(T) bool) bool {
 	switch ev.Type {
 	case watch.Added, watch.Modified:
-		o, ok := w.l.store.object(ev.Object)
-		if !ok {
-			return true
-		}
-		if o.uid != w.cur.uid || o.takeoverTerm != w.cur.takeoverTerm || o.holder != w.cur.holder {
-			return false
-		}
-		return true // metadata changed (a label, deletionTimestamp): still held
-	case watch.Bookmark:
-		return true
-	}
-	return false // deleted, or a watch error: look again
-}
-
-// podEvent reports whether Wait should go on after an event of the owner
-// Pod's watch.
-func (w *forLifeWaiter) podEvent(ev watch.Event) bool {
-	switch ev.Type {
-	case watch.Added, watch.Modified:
-		pod, ok := ev.Object.(*corev1.Pod)
-		if !ok {
-			return true
-		}
-		_, stale := podStale(pod, w.cur.podUID)
-		return !stale
+		obj, ok := ev.Object.(T)
+		return !ok || judge(obj)
 	case watch.Bookmark:
 		return true
 	}
 	return false
 }
 
+// lockEvent reports whether Wait should go on after an event of the lock
+// watch: it does while the object has the same UID, holder and takeover
+// term (a change of metadata alone, a label or the deletionTimestamp, leaves
+// it held).
+func (w *forLifeWaiter) lockEvent(ev watch.Event) bool {
+	return goOn(ev, func(obj runtime.Object) bool {
+		o, ok := w.l.store.object(obj)
+		return !ok || (o.uid == w.cur.uid && o.takeoverTerm == w.cur.takeoverTerm && o.holder == w.cur.holder)
+	})
+}
+
+// podEvent reports whether Wait should go on after an event of the owner
+// Pod's watch.
+func (w *forLifeWaiter) podEvent(ev watch.Event) bool {
+	return goOn(ev, func(pod *corev1.Pod) bool {
+		_, stale := podStale(pod, w.cur.podUID)
+		return !stale
+	})
+}
+
 // nodeEvent reports whether Wait should go on after an event of the owner
 // Node's watch; a Node that turns NotReady sets the timer for the end of its
-// grace period.
+// grace period. A deleted Node is not a stale owner by itself, but Wait
+// returns so that the caller looks again.
 func (w *forLifeWaiter) nodeEvent(ev watch.Event) bool {
-	switch ev.Type {
-	case watch.Added, watch.Modified:
-		node, ok := ev.Object.(*corev1.Node)
-		if !ok {
-			return true
-		}
+	return goOn(ev, func(node *corev1.Node) bool {
 		_, stale, wait := nodeStale(node, w.l.opts.nodeGrace, w.l.opts.clock.Now())
 		if stale {
 			return false
@@ -252,8 +220,5 @@ func (w *forLifeWaiter) nodeEvent(ev watch.Event) bool {
 			w.timer = w.l.opts.clock.NewTimer(wait)
 		}
 		return true
-	case watch.Bookmark:
-		return true
-	}
-	return false // a deleted Node is not a stale owner by itself, but look again
+	})
 }

@@ -72,22 +72,10 @@ func (l *LeaderLock) DeepCopyInto(out *LeaderLock) {
 }
 
 // DeepCopy returns a deep copy of l, or nil when l is nil.
-func (l *LeaderLock) DeepCopy() *LeaderLock {
-	if l == nil {
-		return nil
-	}
-	out := new(LeaderLock)
-	l.DeepCopyInto(out)
-	return out
-}
+func (l *LeaderLock) DeepCopy() *LeaderLock { return deepCopy(l) }
 
 // DeepCopyObject implements runtime.Object.
-func (l *LeaderLock) DeepCopyObject() runtime.Object {
-	if c := l.DeepCopy(); c != nil {
-		return c
-	}
-	return nil
-}
+func (l *LeaderLock) DeepCopyObject() runtime.Object { return deepCopyObject(l) }
 
 // DeepCopyInto copies l into out.
 func (l *LeaderLockList) DeepCopyInto(out *LeaderLockList) {
@@ -103,19 +91,38 @@ func (l *LeaderLockList) DeepCopyInto(out *LeaderLockList) {
 }
 
 // DeepCopy returns a deep copy of l, or nil when l is nil.
-func (l *LeaderLockList) DeepCopy() *LeaderLockList {
-	if l == nil {
+func (l *LeaderLockList) DeepCopy() *LeaderLockList { return deepCopy(l) }
+
+// DeepCopyObject implements runtime.Object.
+func (l *LeaderLockList) DeepCopyObject() runtime.Object { return deepCopyObject(l) }
+
+// copier is a pointer to T that can deep-copy itself into another T, as
+// *LeaderLock and *LeaderLockList can.
+type copier[T any] interface {
+	*T
+	DeepCopyInto(out *T)
+}
+
+// deepCopy is DeepCopy for every type: a new T filled by in's DeepCopyInto,
+// or nil when in is nil.
+func deepCopy[T any, P copier[T]](in P) P {
+	if in == nil {
 		return nil
 	}
-	out := new(LeaderLockList)
-	l.DeepCopyInto(out)
+	out := P(new(T))
+	in.DeepCopyInto(out)
 	return out
 }
 
-// DeepCopyObject implements runtime.Object.
-func (l *LeaderLockList) DeepCopyObject() runtime.Object {
-	if c := l.DeepCopy(); c != nil {
-		return c
+// deepCopyObject is DeepCopyObject for every type: deepCopy(in) as a
+// runtime.Object, which is nil itself, not an interface holding a nil
+// pointer, when in is nil.
+func deepCopyObject[T any, P interface {
+	copier[T]
+	runtime.Object
+}](in P) runtime.Object {
+	if in == nil {
+		return nil
 	}
-	return nil
+	return deepCopy(in)
 }

@@ -55,6 +55,10 @@ func TestSchemeRoundTrip(t *testing.T) {
 	if in.Labels["a"] != "b" {
 		t.Error("LeaderLockList.DeepCopy shares an item's labels map")
 	}
+	if (*leaderlockv1.LeaderLock)(nil).DeepCopy() != nil || (*leaderlockv1.LeaderLock)(nil).DeepCopyObject() != nil ||
+		(*leaderlockv1.LeaderLockList)(nil).DeepCopy() != nil || (*leaderlockv1.LeaderLockList)(nil).DeepCopyObject() != nil {
+		t.Error("a deep copy of nil is not nil (or is an interface holding a nil pointer)")
+	}
 	if data, _ := runtime.Encode(codecs.LegacyCodec(leaderlockv1.SchemeGroupVersion), &leaderlockv1.LeaderLock{}); !strings.Contains(string(data), `"spec":{"holder":""}`) {
 		t.Errorf("an empty LeaderLock encodes as %s", data)
 	}

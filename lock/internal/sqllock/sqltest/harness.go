@@ -19,6 +19,37 @@ import (
 	"github.com/leaderkit/leaderkit/lock/locktest"
 )
 
+// Run runs the shared suite against h's backend, each test as a subtest.
+func Run[H, C comparable, O ~func(*sqllock.Config), L interface {
+	comparable
+	Lock
+}](t *testing.T, h *Harness[H, C, O, L]) {
+	for _, tt := range []struct {
+		name string
+		test func(*testing.T)
+	}{
+		{"ExpiryIsJudgedByServerClock", h.testExpiryIsJudgedByServerClock},
+		{"ReleaseWakesWaiterOfTheSameClientAtOnce", h.testReleaseWakesWaiterOfTheSameClientAtOnce},
+		{"SameIdentityTakesOverWithNewTerm", h.testSameIdentityTakesOverWithNewTerm},
+		{"CancelledReleaseLeavesRowToExpire", h.testCancelledReleaseLeavesRowToExpire},
+		{"InvalidConfigurationIsRefused", h.testInvalidConfigurationIsRefused},
+		{"TableNamesAreValidated", h.testTableNamesAreValidated},
+		{"CreateTableWithCustomName", h.testCreateTableWithCustomName},
+		{"MissingTableIsExplained", h.testMissingTableIsExplained},
+		{"NamesAreExact", h.testNamesAreExact},
+		{"ClientOptionsAreDefaults", h.testClientOptionsAreDefaults},
+		{"UnusableServerFailsClearlyAndPromptly", h.testUnusableServerFailsClearlyAndPromptly},
+		{"DeletedRowIsHeldUntilItsLeaseEnds", h.testDeletedRowIsHeldUntilItsLeaseEnds},
+		{"TermCounterStartsAboveExistingRows", h.testTermCounterStartsAboveExistingRows},
+		{"ReleaseAfterLossFreesRow", h.testReleaseAfterLossFreesRow},
+		{"HungRenewalIsRetried", h.testHungRenewalIsRetried},
+		// Last: it kills and restarts the server.
+		{"ServerKilledWhileLeading", h.testServerKilledWhileLeading},
+	} {
+		t.Run(tt.name, tt.test)
+	}
+}
+
 // Lock is the API of a backend's *Lock.
 type Lock interface {
 	lock.Lock

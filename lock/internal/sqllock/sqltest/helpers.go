@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
-
 	"github.com/leaderkit/leaderkit/lock"
 	"github.com/leaderkit/leaderkit/lock/locktest"
 )
@@ -65,16 +63,19 @@ func WantHeld(t *testing.T, err error, holder string, term uint64) {
 	}
 }
 
-// skewedClock is the real clock read with an offset, as on a machine whose
-// wall clock is wrong. Durations and timers are unaffected.
-type skewedClock struct {
-	clockwork.Clock
-	offset time.Duration
+// acquireInBackground starts lock.Acquire of l on ctx and returns the
+// channel that receives its lease, or nil once its error is reported.
+func acquireInBackground(tb testing.TB, ctx context.Context, l lock.Lock) <-chan lock.Lease {
+	got := make(chan lock.Lease, 1)
+	go func() {
+		le, err := lock.Acquire(ctx, l)
+		if err != nil {
+			tb.Error(err)
+		}
+		got <- le
+	}()
+	return got
 }
-
-func (c skewedClock) Now() time.Time                  { return c.Clock.Now().Add(c.offset) }
-func (c skewedClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
-func (c skewedClock) Until(t time.Time) time.Duration { return t.Sub(c.Now()) }
 
 // SilentServer accepts TCP connections and never answers, like a hung
 // server or a black-holed route. It returns its address.
@@ -124,14 +125,7 @@ func BenchmarkHandover(b *testing.B, locks [2]lock.Lock) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		next := locks[(i+1)%2]
-		got := make(chan lock.Lease, 1)
-		go func() {
-			l, err := lock.Acquire(ctx, next)
-			if err != nil {
-				b.Error(err)
-			}
-			got <- l
-		}()
+		got := acquireInBackground(b, ctx, next)
 		b.StopTimer()
 		time.Sleep(20 * time.Millisecond) // let the candidate find the lock held and wait
 		b.StartTimer()

@@ -1,8 +1,8 @@
 // Package kubeapi holds what every leaderkit Kubernetes lock does with the
 // apiserver the same way: classifying failed calls, wrapping them in the
 // lock contract's errors, validating object names, selecting one object to
-// watch, deleting exactly one version of an object, and pausing between
-// attempts. It is internal to lock/kube: the lock packages (kubelock,
+// watch and reading its events, deleting exactly one version of an object,
+// and pausing between attempts. It is internal to lock/kube: the lock packages (kubelock,
 // forlifelock) export what users need.
 package kubeapi
 
@@ -16,8 +16,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/leaderkit/leaderkit/lock"
@@ -70,6 +72,25 @@ func One(name, resourceVersion string) metav1.ListOptions {
 func Bookmarked(opts metav1.ListOptions) metav1.ListOptions {
 	opts.AllowWatchBookmarks = true
 	return opts
+}
+
+// Events returns the channel of w's events, or nil, which blocks forever
+// in a select, when there is no watch.
+func Events(w watch.Interface) <-chan watch.Event {
+	if w == nil {
+		return nil
+	}
+	return w.ResultChan()
+}
+
+// Named returns obj as a T if it is one and is called name, as the object
+// of an event of a watch on that one object is; ok is false otherwise.
+func Named[T metav1.Object](obj runtime.Object, name string) (o T, ok bool) {
+	if o, ok = obj.(T); !ok || o.GetName() != name {
+		var none T
+		return none, false
+	}
+	return o, true
 }
 
 // Exactly returns the options of a deletion that applies only while the
