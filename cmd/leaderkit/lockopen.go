@@ -18,14 +18,15 @@ const (
 const (
 	envTerm     = "LEADERKIT_TERM"     // the fencing term of the leadership CMD runs under
 	envIdentity = "LEADERKIT_IDENTITY" // this candidate's identity
-	envLock     = "LEADERKIT_LOCK"     // the lock's name (not its URL, which may hold secrets)
+	envLock     = "LEADERKIT_LOCK"     // the lock's display name: its URL without password (lockurl.Opened.Name)
 )
 
 // openedLock is a lock opened from a --lock URL.
 type openedLock struct {
 	// Lock is the candidate's handle on the lock.
 	Lock lock.Lock
-	// Name is the lock's name, given to CMD as LEADERKIT_LOCK.
+	// Name is the lock's display name (its URL without password), given
+	// to CMD as LEADERKIT_LOCK.
 	Name string
 	// Timing is the lease timing in force, which bounds --grace.
 	Timing lock.Timing

@@ -37,7 +37,8 @@
 // `leaderkit run` starts CMD each time it becomes leader, in a process
 // group of its own, with LEADERKIT_TERM (the fencing term of this
 // leadership: stamp writes with it), LEADERKIT_IDENTITY and LEADERKIT_LOCK
-// (the lock's name) in its environment and the sidecar's standard streams.
+// (the lock's URL without its password) in its environment and the
+// sidecar's standard streams.
 // It stops CMD's whole group, grandchildren included, before any other
 // candidate can lead:
 //
