@@ -14,7 +14,8 @@
 //	    Campaigns for an etcd lock until SIGTERM or SIGINT, printing a line
 //	    when it starts ("lead ID TERM") and stops ("stop ID TERM CAUSE")
 //	    leading. The demo runs its candidates with it.
-//	leaderkit run --lock URL [--identity ID] [--grace D] [--once | --restart] -- CMD [ARGS...]
+//	leaderkit run --lock URL [--identity ID] [--grace D] [--once | --restart]
+//	              [--listen ADDR [--ready-when-leader]] -- CMD [ARGS...]
 //	    Campaigns for the lock and runs CMD while, and only while, this
 //	    process leads. See "Running a command as leader" below.
 //	leaderkit status --lock URL [--json] [--timeout 10s]
@@ -63,8 +64,28 @@
 //     In a container whose entrypoint is the sidecar, the kernel ends them
 //     with it.
 //
+// With --listen ADDR (off by default) the sidecar serves HTTP on ADDR
+// from before it campaigns until it exits (then it shuts the server down,
+// waiting at most 5 s for requests in flight), and logs "listening on
+// ADDR" (useful with port 0):
+//
+//   - /healthz: liveness as client-go's HealthzAdaptor (package health):
+//     200 "ok", or 500 with the reason when this process believes it leads
+//     but its last confirmed renewal is older than LeaseDuration +
+//     RenewDeadline; always 200 on a follower.
+//   - /readyz: 200 "ok"; with --ready-when-leader, 503 unless this process
+//     acts as leader.
+//   - /leader: JSON {"holder", "term", "since", "self", "identity"}: the
+//     holder this process last saw and its term; since is when this
+//     process began to lead (for itself) or first saw that holder in that
+//     term (for another holder or a free lock), on its own clock; self is
+//     true while this process acts as leader.
+//   - /metrics: Prometheus metrics of package metrics (client-go's
+//     leader_election_master_status included) and Go and process
+//     metrics, on a registry of the sidecar's own.
+//
 // Exit codes: CMD's own as above; 1 when leaderkit fails; 2 for a usage
-// error (bad flag, lock URL or --grace, CMD not found). A CMD that
+// error (bad flag, lock URL, --grace or --listen address, CMD not found). A CMD that
 // detaches from its process group (setsid, daemon mode) escapes all of
 // this: run it in the foreground. See package internal/supervise.
 package main

@@ -20,6 +20,7 @@ import (
 )
 
 const runUsage = "usage: leaderkit run --lock URL [--identity ID] [--grace D] [--once | --restart]\n" +
+	"                    [--listen ADDR [--ready-when-leader]]\n" +
 	"                    [--ttl D | --lease-duration D --renew-deadline D --retry-period D] -- CMD [ARGS...]"
 
 // runConfig is what the flags of `leaderkit run` say.
@@ -29,6 +30,8 @@ type runConfig struct {
 	grace    time.Duration // 0: half the lock's budget (see graceBudget)
 	once     bool
 	restart  bool
+	listen   string   // --listen ADDR; "" serves nothing
+	readyWL  bool     // --ready-when-leader
 	argv     []string // CMD and its arguments
 	path     string   // CMD resolved on PATH
 	timing   []lockurl.Option
@@ -54,7 +57,8 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 	fs.DurationVar(&leaseDuration, "lease-duration", 0, "LeaseDuration of Kubernetes, PostgreSQL and MySQL locks (default: the backend's)")
 	fs.DurationVar(&renewDeadline, "renew-deadline", 0, "RenewDeadline of Kubernetes, PostgreSQL and MySQL locks (default: the backend's)")
 	fs.DurationVar(&retryPeriod, "retry-period", 0, "RetryPeriod of Kubernetes, PostgreSQL and MySQL locks (default: the backend's)")
-	// --listen ADDR (health, /leader and metrics) registers here.
+	fs.StringVar(&c.listen, "listen", "", "serve /healthz, /readyz, /leader and /metrics over HTTP on ADDR (HOST:PORT; default: off)")
+	fs.BoolVar(&c.readyWL, "ready-when-leader", false, "with --listen: /readyz passes only while this process leads")
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err}
 	}
@@ -79,6 +83,8 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 		return c, bad("--restart", true, "cannot be combined with --once")
 	case c.grace < 0:
 		return c, bad("--grace", c.grace, "must be greater than zero")
+	case c.readyWL && c.listen == "":
+		return c, bad("--ready-when-leader", true, "needs --listen")
 	}
 	path, err := exec.LookPath(c.argv[0])
 	if err != nil {
@@ -154,6 +160,21 @@ func runSidecar(ctx context.Context, args []string, open openLockFunc, std stdio
 	if err != nil {
 		return usage(err)
 	}
+	s := &sidecar{cfg: c, grace: grace, lockName: opened.Name, svc: svc, std: std, log: logger}
+	if c.listen != "" {
+		ln, err := listen(c.listen)
+		if err != nil {
+			return usage(err)
+		}
+		srv, err := newStatusServer(ln, opened.Name, c.identity, opened.Timing, c.readyWL)
+		if err != nil {
+			_ = ln.Close()
+			return fail(exitFailure, fmt.Errorf("--listen: %w", err))
+		}
+		srv.start(logger)
+		defer srv.stop()
+		s.hooks = srv.hooks()
+	}
 	sup, err := supervise.New(ctx, supervise.WithWatchdogTimeout(graceBudget(opened.Timing)/2))
 	if err != nil {
 		return fail(exitFailure, err)
@@ -163,6 +184,6 @@ func runSidecar(ctx context.Context, args []string, open openLockFunc, std stdio
 		defer cancel()
 		_ = sup.Close(cctx)
 	}()
-	s := &sidecar{cfg: c, grace: grace, lockName: opened.Name, svc: svc, sup: sup, std: std, log: logger}
+	s.sup = sup
 	return s.run(ctx)
 }

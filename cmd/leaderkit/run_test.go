@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,6 +153,11 @@ func TestRunRestart(t *testing.T) {
 func TestRunUsageErrors(t *testing.T) {
 	t.Parallel()
 	e := newRunEnv(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
 	for _, c := range []struct {
 		args []string
 		want string
@@ -164,6 +170,9 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"--lock", e.lockURL(), "--", "no-such-command-here"}, "no-such-command-here"},
 		{[]string{"--lock", "zk://nowhere/x", "--", "true"}, "--lock"},
 		{[]string{"--no-such-flag"}, "no-such-flag"},
+		{[]string{"--lock", e.lockURL(), "--ready-when-leader", "--", "true"}, "--ready-when-leader true needs --listen"},
+		{[]string{"--lock", e.lockURL(), "--listen", "no-port", "--", "true"}, "--listen"},
+		{[]string{"--lock", e.lockURL(), "--listen", busy.Addr().String(), "--", "true"}, "--listen " + busy.Addr().String()},
 	} {
 		stderr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
 		if err != nil {

@@ -60,6 +60,7 @@ type sidecar struct {
 	sup      *supervise.Supervisor
 	std      stdio
 	log      *slog.Logger
+	hooks    []election.Hooks // more hook sets: --listen's
 
 	parent context.Context         // ends at SIGTERM or SIGINT
 	end    context.CancelCauseFunc // ends the campaign
@@ -74,7 +75,6 @@ func (s *sidecar) run(ctx context.Context) int {
 	cctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	s.parent, s.end = ctx, cancel
-	// --listen's metrics and health add their hooks here.
 	hooks := election.Hooks{
 		StartedLeading: func(l election.Leadership) {
 			s.log.Info("leading", "identity", l.Identity, "term", l.Term)
@@ -86,7 +86,11 @@ func (s *sidecar) run(ctx context.Context) int {
 			}
 		},
 	}
-	_, err := election.Campaign(cctx, s.svc, s.term, election.WithHooks(hooks))
+	opts := []election.CampaignOption{election.WithHooks(hooks)}
+	for _, h := range s.hooks {
+		opts = append(opts, election.WithHooks(h))
+	}
+	_, err := election.Campaign(cctx, s.svc, s.term, opts...)
 	cause := context.Cause(cctx)
 	switch {
 	case errors.Is(cause, errCmdExited):
