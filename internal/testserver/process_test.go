@@ -72,10 +72,26 @@ func processState(stat []byte) string {
 	return ""
 }
 
-// waitGone fails t unless the process pid is gone within five seconds.
+// waitState waits until the process pid is in state (a /proc state letter),
+// and fails t if it is not within 30 s, a bound for failure only.
+func waitState(t *testing.T, pid int, state string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err == nil && processState(stat) == state {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d not in state %s: %q, %v", pid, state, stat, err)
+		}
+	}
+}
+
+// waitGone fails t unless the process pid is gone within 30 s, a bound
+// for failure only.
 func waitGone(t *testing.T, what string, pid int) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !processGone(pid); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); !processGone(pid); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s (pid %d) still running", what, pid)
 		}
@@ -204,7 +220,7 @@ func TestProcessPauseResume(t *testing.T) {
 	}
 	grows := func() bool {
 		before := size()
-		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			if size() > before {
 				return true
 			}
@@ -217,14 +233,11 @@ func TestProcessPauseResume(t *testing.T) {
 	if err := p.pause(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // a write under way when paused may land
+	waitState(t, p.pid(), "T") // stopped: a write under way when paused has landed
 	before := size()
 	time.Sleep(300 * time.Millisecond)
 	if after := size(); after != before {
 		t.Errorf("paused loop went on: %d -> %d bytes", before, after)
-	}
-	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid())); err == nil && processState(stat) != "T" {
-		t.Errorf("paused process state %q, want T", processState(stat))
 	}
 	if err := p.resume(); err != nil {
 		t.Fatal(err)
