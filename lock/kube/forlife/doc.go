@@ -59,7 +59,8 @@
 // replaced or taken over, and, with a Node grace period set, when it has
 // had no contact with the apiserver for half that period, counted from its
 // last successful request or watch event, whether its requests fail or
-// hang (by then others may be about to treat its lock as stale). While its
+// hang (by then others may be about to treat its lock as stale); it judges
+// every sixteenth of the period, so it gives up within 9/16 of it. While its
 // watch is idle it reads its object every eighth of the grace period to
 // prove contact. The grace period is 0 (no Node check, no doubt) or at
 // least [MinNodeNotReadyGrace]. Followers do not poll: they watch the
